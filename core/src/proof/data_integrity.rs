@@ -1,0 +1,374 @@
+//! Data Integrity proofs (W3C VC Data Integrity 1.0 §4) with the EdDSA cryptosuites of
+//! W3C Data Integrity EdDSA Cryptosuites v1.0: `eddsa-rdfc-2022` (§3.2) and `eddsa-jcs-2022`
+//! (§3.3), Ed25519 keys in Multikey form, `proofValue` in base58-btc multibase.
+//!
+//! `eddsa-jcs-2022` is not in ssi 0.16: it is implemented here (transformation = RFC 8785 JCS,
+//! hashing = SHA-256 of proof configuration then of document, concatenated).
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use time::{format_description::well_known::Rfc3339, OffsetDateTime};
+
+use super::{jcs::canonical_json, rdfc::canonical_nquads};
+use crate::did::DidResolver;
+use crate::keys::{decode_base58btc, KeyPair, PublicKey};
+use crate::model::Did;
+
+/// The proof type of every Data Integrity proof.
+pub const DATA_INTEGRITY_PROOF: &str = "DataIntegrityProof";
+
+/// A supported cryptosuite.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+pub enum Cryptosuite {
+    /// RDF canonicalization (RDFC-1.0), SHA-256, Ed25519.
+    #[default]
+    #[serde(rename = "eddsa-rdfc-2022")]
+    EddsaRdfc2022,
+    /// JSON canonicalization (RFC 8785), SHA-256, Ed25519.
+    #[serde(rename = "eddsa-jcs-2022")]
+    EddsaJcs2022,
+}
+
+impl Cryptosuite {
+    /// The `cryptosuite` string.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::EddsaRdfc2022 => "eddsa-rdfc-2022",
+            Self::EddsaJcs2022 => "eddsa-jcs-2022",
+        }
+    }
+
+    /// Parses a `cryptosuite` string.
+    pub fn from_name(s: &str) -> Option<Self> {
+        match s {
+            "eddsa-rdfc-2022" => Some(Self::EddsaRdfc2022),
+            "eddsa-jcs-2022" => Some(Self::EddsaJcs2022),
+            _ => None,
+        }
+    }
+}
+
+impl std::str::FromStr for Cryptosuite {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::from_name(s).ok_or_else(|| format!("unknown cryptosuite `{s}` (eddsa-rdfc-2022 or eddsa-jcs-2022)"))
+    }
+}
+
+/// The proof options a signer chooses (VC Data Integrity §4.2 "Add Proof").
+#[derive(Debug, Clone)]
+pub struct ProofOptions {
+    /// Cryptosuite.
+    pub cryptosuite: Cryptosuite,
+    /// DID URL of the key (`did:web:...#key-1`, `did:key:z...#z...`).
+    pub verification_method: String,
+    /// `created`; second precision, UTC.
+    pub created: OffsetDateTime,
+    /// `assertionMethod` for credentials, `authentication` for presentations.
+    pub proof_purpose: String,
+    /// Optional `challenge` (presentations).
+    pub challenge: Option<String>,
+    /// Optional `domain` (presentations).
+    pub domain: Option<String>,
+}
+
+impl ProofOptions {
+    /// Options for issuing a credential now with `verification_method`.
+    pub fn assertion(cryptosuite: Cryptosuite, verification_method: impl Into<String>) -> Self {
+        Self {
+            cryptosuite,
+            verification_method: verification_method.into(),
+            created: OffsetDateTime::now_utc(),
+            proof_purpose: "assertionMethod".into(),
+            challenge: None,
+            domain: None,
+        }
+    }
+
+    fn configuration(&self) -> serde_json::Map<String, serde_json::Value> {
+        let mut m = serde_json::Map::new();
+        m.insert("type".into(), DATA_INTEGRITY_PROOF.into());
+        m.insert("cryptosuite".into(), self.cryptosuite.name().into());
+        let created = self
+            .created
+            .to_offset(time::UtcOffset::UTC)
+            .replace_nanosecond(0)
+            .expect("valid")
+            .format(&Rfc3339)
+            .expect("formats");
+        m.insert("created".into(), created.into());
+        m.insert(
+            "verificationMethod".into(),
+            self.verification_method.clone().into(),
+        );
+        m.insert("proofPurpose".into(), self.proof_purpose.clone().into());
+        if let Some(c) = &self.challenge {
+            m.insert("challenge".into(), c.clone().into());
+        }
+        if let Some(d) = &self.domain {
+            m.insert("domain".into(), d.clone().into());
+        }
+        m
+    }
+}
+
+/// Why signing failed.
+#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
+pub enum SignError {
+    /// The input is not a JSON object.
+    #[error("the document to sign must be a JSON object")]
+    NotAnObject,
+    /// The input already carries a proof.
+    #[error("the document already has a proof; remove it first")]
+    AlreadySigned,
+    /// JSON-LD processing failed (an undefined term, an unknown context...).
+    #[error(transparent)]
+    Canonicalization(#[from] super::rdfc::CanonicalizationError),
+}
+
+/// Why a proof does not verify. Each message says what is wrong in plain words.
+#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
+pub enum ProofError {
+    /// No proof at all.
+    #[error("the credential has no proof")]
+    Missing,
+    /// The proof is not a Data Integrity proof we can check.
+    #[error("unsupported proof: {0}")]
+    Unsupported(String),
+    /// A proof field is missing or malformed.
+    #[error("malformed proof: {0}")]
+    Malformed(String),
+    /// The verification method could not be resolved to a key.
+    #[error("the verification method could not be resolved: {0}")]
+    Unresolvable(String),
+    /// JSON-LD processing failed.
+    #[error(transparent)]
+    Canonicalization(#[from] super::rdfc::CanonicalizationError),
+    /// The signature does not match the document and key.
+    #[error("the signature does not match: the credential was altered after signing, or was signed with another key")]
+    BadSignature,
+}
+
+/// A proof that verified: which key signed, and for what.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerifiedProof {
+    /// The cryptosuite used.
+    pub cryptosuite: Cryptosuite,
+    /// The verification method id.
+    pub verification_method: String,
+    /// The DID that controls the method (the method id before `#`), with its document.
+    pub controller: Did,
+    /// Whether the controller's DID document lists the method under the proof purpose.
+    pub purpose_authorized: bool,
+    /// `proofPurpose`.
+    pub proof_purpose: String,
+    /// `created`, if present and well-formed.
+    pub created: Option<OffsetDateTime>,
+}
+
+/// The bytes an EdDSA cryptosuite signs: SHA-256(proof configuration) || SHA-256(document).
+fn hash_data(
+    suite: Cryptosuite,
+    document: &serde_json::Value,
+    config: &serde_json::Value,
+) -> Result<[u8; 64], super::rdfc::CanonicalizationError> {
+    let (config_hash, doc_hash) = match suite {
+        Cryptosuite::EddsaRdfc2022 => {
+            let c = canonical_nquads(config)?;
+            let d = canonical_nquads(document)?;
+            (sha256_lines(&c), sha256_lines(&d))
+        }
+        Cryptosuite::EddsaJcs2022 => (
+            Sha256::digest(canonical_json(config).as_bytes()).into(),
+            Sha256::digest(canonical_json(document).as_bytes()).into(),
+        ),
+    };
+    let mut out = [0u8; 64];
+    out[..32].copy_from_slice(&config_hash);
+    out[32..].copy_from_slice(&doc_hash);
+    Ok(out)
+}
+
+fn sha256_lines(lines: &[String]) -> [u8; 32] {
+    lines
+        .iter()
+        .fold(Sha256::new(), |h, l| h.chain_update(l.as_bytes()))
+        .finalize()
+        .into()
+}
+
+/// Signs `document` (VC Data Integrity §4.2 "Add Proof"), returning it with a `proof`.
+pub fn sign(
+    document: &serde_json::Value,
+    key: &KeyPair,
+    options: &ProofOptions,
+) -> Result<serde_json::Value, SignError> {
+    let obj = document.as_object().ok_or(SignError::NotAnObject)?;
+    if obj.contains_key("proof") {
+        return Err(SignError::AlreadySigned);
+    }
+    let mut config = options.configuration();
+    if let Some(ctx) = obj.get("@context") {
+        config.insert("@context".into(), ctx.clone());
+    }
+    let config_value = serde_json::Value::Object(config.clone());
+    let data = hash_data(options.cryptosuite, document, &config_value)?;
+    let signature = key.sign(&data);
+
+    // rdfc: the proof omits @context (it inherits the document's); jcs keeps it (§3.3.6).
+    if options.cryptosuite == Cryptosuite::EddsaRdfc2022 {
+        config.remove("@context");
+    }
+    config.insert(
+        "proofValue".into(),
+        multibase::encode(multibase::Base::Base58Btc, signature).into(),
+    );
+    let mut out = obj.clone();
+    out.insert("proof".into(), serde_json::Value::Object(config));
+    Ok(serde_json::Value::Object(out))
+}
+
+/// Verifies every proof on `document` (VC Data Integrity §4.3 "Verify Proof"), resolving
+/// keys through `resolver`. `expected_purpose` is `assertionMethod` for credentials.
+pub async fn verify(
+    document: &serde_json::Value,
+    resolver: &dyn DidResolver,
+    expected_purpose: &str,
+) -> Result<Vec<VerifiedProof>, ProofError> {
+    let obj = document
+        .as_object()
+        .ok_or_else(|| ProofError::Malformed("the document is not a JSON object".into()))?;
+    let proofs: Vec<&serde_json::Value> = match obj.get("proof") {
+        None => return Err(ProofError::Missing),
+        Some(serde_json::Value::Array(a)) if a.is_empty() => return Err(ProofError::Missing),
+        Some(serde_json::Value::Array(a)) => a.iter().collect(),
+        Some(p) => vec![p],
+    };
+    let mut unsecured = obj.clone();
+    unsecured.remove("proof");
+    let unsecured = serde_json::Value::Object(unsecured);
+
+    let mut out = Vec::new();
+    for proof in proofs {
+        out.push(verify_one(&unsecured, proof, resolver, expected_purpose).await?);
+    }
+    Ok(out)
+}
+
+async fn verify_one(
+    unsecured: &serde_json::Value,
+    proof: &serde_json::Value,
+    resolver: &dyn DidResolver,
+    expected_purpose: &str,
+) -> Result<VerifiedProof, ProofError> {
+    let p = proof
+        .as_object()
+        .ok_or_else(|| ProofError::Malformed("proof is not an object".into()))?;
+    let field = |name: &str| -> Result<&str, ProofError> {
+        p.get(name)
+            .and_then(|v| v.as_str())
+            .ok_or_else(|| ProofError::Malformed(format!("proof.{name} is missing or not a string")))
+    };
+    let ty = field("type")?;
+    if ty != DATA_INTEGRITY_PROOF {
+        return Err(ProofError::Unsupported(format!(
+            "proof type `{ty}` (only DataIntegrityProof is accepted)"
+        )));
+    }
+    let suite_name = field("cryptosuite")?;
+    let suite = Cryptosuite::from_name(suite_name).ok_or_else(|| {
+        ProofError::Unsupported(format!(
+            "cryptosuite `{suite_name}` (eddsa-rdfc-2022 and eddsa-jcs-2022 are accepted)"
+        ))
+    })?;
+    let purpose = field("proofPurpose")?;
+    if purpose != expected_purpose {
+        return Err(ProofError::Malformed(format!(
+            "proofPurpose is `{purpose}`, expected `{expected_purpose}`"
+        )));
+    }
+    let created = match p.get("created") {
+        None => None,
+        Some(v) => Some(
+            v.as_str()
+                .and_then(|s| OffsetDateTime::parse(s, &Rfc3339).ok())
+                .ok_or_else(|| ProofError::Malformed("proof.created is not a date-time".into()))?,
+        ),
+    };
+    let vm_id = field("verificationMethod")?;
+    let proof_value = field("proofValue")?;
+    let signature = decode_base58btc(proof_value)
+        .map_err(|_| ProofError::Malformed("proofValue is not base58-btc multibase".into()))?;
+    if signature.len() != 64 {
+        return Err(ProofError::Malformed(format!(
+            "proofValue holds {} bytes, an Ed25519 signature has 64",
+            signature.len()
+        )));
+    }
+
+    // Proof configuration: the proof without proofValue; @context as the suite requires.
+    let mut config = p.clone();
+    config.remove("proofValue");
+    let doc_ctx = unsecured.get("@context");
+    match suite {
+        Cryptosuite::EddsaRdfc2022 => {
+            if let Some(ctx) = doc_ctx {
+                config.insert("@context".into(), ctx.clone());
+            }
+        }
+        Cryptosuite::EddsaJcs2022 => {
+            if let Some(pctx) = config.get("@context") {
+                let starts_with = match (pctx, doc_ctx) {
+                    (serde_json::Value::Array(pc), Some(serde_json::Value::Array(dc))) => {
+                        dc.len() >= pc.len() && dc[..pc.len()] == pc[..]
+                    }
+                    (a, Some(b)) => a == b,
+                    (_, None) => false,
+                };
+                if !starts_with {
+                    return Err(ProofError::Malformed(
+                        "proof.@context is not a prefix of the document's @context".into(),
+                    ));
+                }
+            }
+        }
+    }
+    let data = hash_data(suite, unsecured, &serde_json::Value::Object(config))?;
+
+    // Resolve the key.
+    let (did_part, _) = vm_id.split_once('#').ok_or_else(|| {
+        ProofError::Unresolvable(format!("`{vm_id}` is not a DID URL with a fragment"))
+    })?;
+    let controller = Did::new(did_part).map_err(|e| ProofError::Unresolvable(e.to_string()))?;
+    let doc = resolver
+        .resolve(&controller)
+        .await
+        .map_err(|e| ProofError::Unresolvable(e.to_string()))?;
+    let vm = doc.method(vm_id).ok_or_else(|| {
+        ProofError::Unresolvable(format!("`{vm_id}` is not in the DID document of {controller}"))
+    })?;
+    if vm.controller != controller.as_str() {
+        return Err(ProofError::Unresolvable(format!(
+            "`{vm_id}` is controlled by {}, not {controller}",
+            vm.controller
+        )));
+    }
+    let key: PublicKey = vm
+        .public_key()
+        .map_err(|e| ProofError::Unresolvable(e.to_string()))?;
+    if !key.verify(&data, &signature) {
+        return Err(ProofError::BadSignature);
+    }
+    let purpose_authorized = match purpose {
+        "authentication" => doc.is_authentication_method(vm_id),
+        _ => doc.is_assertion_method(vm_id),
+    };
+    Ok(VerifiedProof {
+        cryptosuite: suite,
+        verification_method: vm_id.to_owned(),
+        controller,
+        purpose_authorized,
+        proof_purpose: purpose.to_owned(),
+        created,
+    })
+}

@@ -1,0 +1,6 @@
+//! Integration tests of microcred-core: W3C vectors, interop fixtures, model and schema.
+
+mod fixtures;
+mod interop;
+mod model;
+mod vectors;
