@@ -2,5 +2,5 @@
 
 mod fixtures;
 mod interop;
-mod model;
+pub mod model;
 mod vectors;
