@@ -127,12 +127,16 @@ impl DidDocument {
 
     /// Whether the method is listed under `assertionMethod`.
     pub fn is_assertion_method(&self, id: &str) -> bool {
-        self.assertion_method.iter().any(|r| self.absolute(r.id()) == id)
+        self.assertion_method
+            .iter()
+            .any(|r| self.absolute(r.id()) == id)
     }
 
     /// Whether the method is listed under `authentication`.
     pub fn is_authentication_method(&self, id: &str) -> bool {
-        self.authentication.iter().any(|r| self.absolute(r.id()) == id)
+        self.authentication
+            .iter()
+            .any(|r| self.absolute(r.id()) == id)
     }
 
     fn absolute(&self, r: &str) -> String {
@@ -193,13 +197,20 @@ pub fn did_web_url(did: &Did) -> Result<String, ResolveError> {
         .strip_prefix("did:web:")
         .ok_or_else(|| ResolveError::UnsupportedMethod(did.to_string()))?;
     let mut parts = rest.split(':');
-    let host = parts.next().unwrap_or_default().replace("%3A", ":").replace("%3a", ":");
+    let host = parts
+        .next()
+        .unwrap_or_default()
+        .replace("%3A", ":")
+        .replace("%3a", ":");
     if host.is_empty() || host.contains('/') {
         return Err(ResolveError::Invalid(did.to_string(), "no host".into()));
     }
     let path: Vec<&str> = parts.collect();
     if path.iter().any(|p| p.is_empty() || *p == "." || *p == "..") {
-        return Err(ResolveError::Invalid(did.to_string(), "bad path segment".into()));
+        return Err(ResolveError::Invalid(
+            did.to_string(),
+            "bad path segment".into(),
+        ));
     }
     Ok(if path.is_empty() {
         format!("https://{host}/.well-known/did.json")
@@ -271,7 +282,10 @@ mod tests {
     #[test]
     fn did_web_maps_to_the_path_the_spec_gives() {
         let d = Did::new("did:web:example.com").unwrap();
-        assert_eq!(did_web_url(&d).unwrap(), "https://example.com/.well-known/did.json");
+        assert_eq!(
+            did_web_url(&d).unwrap(),
+            "https://example.com/.well-known/did.json"
+        );
         let d = Did::new("did:web:localhost%3A8080:institutions:ase").unwrap();
         assert_eq!(
             did_web_url(&d).unwrap(),

@@ -89,10 +89,7 @@ impl VerificationReport {
 
     /// The report in words, one line per check.
     pub fn to_text(&self) -> String {
-        let mut s = format!(
-            "{}\n",
-            if self.verified { "VALID" } else { "NOT VALID" }
-        );
+        let mut s = format!("{}\n", if self.verified { "VALID" } else { "NOT VALID" });
         if let Some(id) = &self.credential_id {
             s.push_str(&format!("  credential: {id}\n"));
         }
@@ -122,7 +119,9 @@ fn check(name: CheckName, outcome: Outcome, reason: impl Into<String>) -> Check 
 fn issuer_id(doc: &serde_json::Value) -> Option<String> {
     match doc.get("issuer") {
         Some(serde_json::Value::String(s)) => Some(s.clone()),
-        Some(serde_json::Value::Object(o)) => o.get("id").and_then(|v| v.as_str()).map(String::from),
+        Some(serde_json::Value::Object(o)) => {
+            o.get("id").and_then(|v| v.as_str()).map(String::from)
+        }
         _ => None,
     }
 }
@@ -158,7 +157,10 @@ pub async fn verify_credential(
                 format!(
                     "{} signature by {} is intact",
                     suites.join(", "),
-                    p.iter().map(|p| p.verification_method.as_str()).collect::<Vec<_>>().join(", ")
+                    p.iter()
+                        .map(|p| p.verification_method.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ),
             ));
             Some(p)
@@ -223,40 +225,45 @@ pub async fn verify_credential(
     // Validity window (VC 2.0 validFrom/validUntil; VC 1.1 issuanceDate/expirationDate).
     let from = doc.get("validFrom").or_else(|| doc.get("issuanceDate"));
     let until = doc.get("validUntil").or_else(|| doc.get("expirationDate"));
-    let parse = |name: &str, v: Option<&serde_json::Value>| -> Result<Option<OffsetDateTime>, String> {
-        match v {
-            None => Ok(None),
-            Some(serde_json::Value::String(s)) => parse_datetime(name, "", s)
-                .map(Some)
-                .map_err(|e| e.message),
-            Some(_) => Err(format!("{name} is not a string")),
-        }
-    };
-    checks.push(match (parse("validFrom", from), parse("validUntil", until)) {
-        (Err(e), _) | (_, Err(e)) => check(CheckName::ValidityWindow, Outcome::Failed, e),
-        (Ok(f), Ok(u)) => match (f, u) {
-            (Some(f), _) if now < f => check(
-                CheckName::ValidityWindow,
-                Outcome::Failed,
-                format!("not valid before {}", fmt_time(f)),
-            ),
-            (_, Some(u)) if now > u => check(
-                CheckName::ValidityWindow,
-                Outcome::Failed,
-                format!("expired on {}", fmt_time(u)),
-            ),
-            (f, u) => check(
-                CheckName::ValidityWindow,
-                Outcome::Passed,
-                match (f, u) {
-                    (Some(f), Some(u)) => format!("valid from {} until {}", fmt_time(f), fmt_time(u)),
-                    (Some(f), None) => format!("valid from {}, with no end date", fmt_time(f)),
-                    (None, Some(u)) => format!("valid until {}", fmt_time(u)),
-                    (None, None) => "the credential states no validity period".to_owned(),
-                },
-            ),
+    let parse =
+        |name: &str, v: Option<&serde_json::Value>| -> Result<Option<OffsetDateTime>, String> {
+            match v {
+                None => Ok(None),
+                Some(serde_json::Value::String(s)) => {
+                    parse_datetime(name, "", s).map(Some).map_err(|e| e.message)
+                }
+                Some(_) => Err(format!("{name} is not a string")),
+            }
+        };
+    checks.push(
+        match (parse("validFrom", from), parse("validUntil", until)) {
+            (Err(e), _) | (_, Err(e)) => check(CheckName::ValidityWindow, Outcome::Failed, e),
+            (Ok(f), Ok(u)) => match (f, u) {
+                (Some(f), _) if now < f => check(
+                    CheckName::ValidityWindow,
+                    Outcome::Failed,
+                    format!("not valid before {}", fmt_time(f)),
+                ),
+                (_, Some(u)) if now > u => check(
+                    CheckName::ValidityWindow,
+                    Outcome::Failed,
+                    format!("expired on {}", fmt_time(u)),
+                ),
+                (f, u) => check(
+                    CheckName::ValidityWindow,
+                    Outcome::Passed,
+                    match (f, u) {
+                        (Some(f), Some(u)) => {
+                            format!("valid from {} until {}", fmt_time(f), fmt_time(u))
+                        }
+                        (Some(f), None) => format!("valid from {}, with no end date", fmt_time(f)),
+                        (None, Some(u)) => format!("valid until {}", fmt_time(u)),
+                        (None, None) => "the credential states no validity period".to_owned(),
+                    },
+                ),
+            },
         },
-    });
+    );
 
     // Schema conformance (ours only).
     checks.push(if is_microcred_credential(doc) {
@@ -297,7 +304,11 @@ pub async fn verify_credential(
     ));
 
     let failed = checks.iter().any(|c| c.outcome == Outcome::Failed);
-    let passed = |n| checks.iter().any(|c| c.name == n && c.outcome == Outcome::Passed);
+    let passed = |n| {
+        checks
+            .iter()
+            .any(|c| c.name == n && c.outcome == Outcome::Passed)
+    };
     let verified = !failed && passed(CheckName::Proof) && passed(CheckName::IssuerBinding);
     VerificationReport {
         verified,

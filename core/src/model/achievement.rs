@@ -259,7 +259,10 @@ impl AchievementDefinitionDoc {
                     .iter()
                     .enumerate()
                     .filter_map(|(j, s)| {
-                        errs.take(at_exact(EscoSkill::new(s), &format!("{base}/escoSkills/{j}")))
+                        errs.take(at_exact(
+                            EscoSkill::new(s),
+                            &format!("{base}/escoSkills/{j}"),
+                        ))
                     })
                     .collect();
                 if let Some(title) = title {
@@ -272,24 +275,35 @@ impl AchievementDefinitionDoc {
             Some(out)
         });
 
-        let workload = required(&mut errs, self.workload, "workload", "the notional workload")
-            .and_then(|w| {
-                let ects = w
-                    .ects
-                    .and_then(|e| errs.take(at_exact(Ects::from_f64(e), "/workload/ects")));
-                let hours = w
-                    .hours
-                    .and_then(|h| errs.take(at_exact(Hours::new(h), "/workload/hours")));
-                if (w.ects.is_some() && ects.is_none()) || (w.hours.is_some() && hours.is_none()) {
-                    return None;
-                }
-                errs.take(Workload::new(ects, hours))
-            });
+        let workload = required(
+            &mut errs,
+            self.workload,
+            "workload",
+            "the notional workload",
+        )
+        .and_then(|w| {
+            let ects = w
+                .ects
+                .and_then(|e| errs.take(at_exact(Ects::from_f64(e), "/workload/ects")));
+            let hours = w
+                .hours
+                .and_then(|h| errs.take(at_exact(Hours::new(h), "/workload/hours")));
+            if (w.ects.is_some() && ects.is_none()) || (w.hours.is_some() && hours.is_none()) {
+                return None;
+            }
+            errs.take(Workload::new(ects, hours))
+        });
 
         let eqf_level = required(&mut errs, self.eqf_level, "eqfLevel", "an EQF level (1-8)")
             .and_then(|n| {
                 let r = u8::try_from(n)
-                    .map_err(|_| ModelError::new("eqfLevel", "", format!("EQF level must be 1 to 8, not {n}")))
+                    .map_err(|_| {
+                        ModelError::new(
+                            "eqfLevel",
+                            "",
+                            format!("EQF level must be 1 to 8, not {n}"),
+                        )
+                    })
                     .and_then(EqfLevel::new);
                 errs.take(at_exact(r, "/eqfLevel"))
             });
@@ -309,7 +323,12 @@ impl AchievementDefinitionDoc {
             "participationForm",
             "the form of participation",
         )
-        .and_then(|c| errs.take(at_exact(ParticipationForm::from_code(&c), "/participationForm")));
+        .and_then(|c| {
+            errs.take(at_exact(
+                ParticipationForm::from_code(&c),
+                "/participationForm",
+            ))
+        });
         let learning_setting = self
             .learning_setting
             .and_then(|c| errs.take(at_exact(LearningSetting::from_code(&c), "/learningSetting")));
@@ -339,8 +358,13 @@ impl AchievementDefinitionDoc {
                 .and_then(|n| errs.take(n.parse("qualityAssurance", "/qualityAssurance/note")));
             kind.map(|kind| QualityAssurance { kind, note })
         });
-        let criteria = required(&mut errs, self.criteria, "criteria", "the assessment criteria")
-            .and_then(|d| errs.take(d.parse("criteria", "/criteria")));
+        let criteria = required(
+            &mut errs,
+            self.criteria,
+            "criteria",
+            "the assessment criteria",
+        )
+        .and_then(|d| errs.take(d.parse("criteria", "/criteria")));
         let prerequisites = lang(&mut errs, self.prerequisites, "prerequisites");
         let supervision = self
             .supervision
@@ -414,12 +438,19 @@ impl AchievementDefinition {
                     .iter()
                     .map(|lo| LearningOutcomeDoc {
                         title: Some((&lo.title).into()),
-                        esco_skills: lo.esco_skills.iter().map(|s| s.as_str().to_owned()).collect(),
+                        esco_skills: lo
+                            .esco_skills
+                            .iter()
+                            .map(|s| s.as_str().to_owned())
+                            .collect(),
                     })
                     .collect(),
             ),
             workload: Some(WorkloadDoc {
-                ects: self.workload.ects().map(|e| f64::from(e.hundredths()) / 100.0),
+                ects: self
+                    .workload
+                    .ects()
+                    .map(|e| f64::from(e.hundredths()) / 100.0),
                 hours: self.workload.hours().map(|h| u64::from(h.get())),
             }),
             eqf_level: Some(i64::from(self.eqf_level.get())),

@@ -45,7 +45,9 @@ impl Did {
         let mut parts = s.splitn(3, ':');
         let ok = parts.next() == Some("did")
             && parts.next().is_some_and(|m| {
-                !m.is_empty() && m.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+                !m.is_empty()
+                    && m.bytes()
+                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
             })
             && parts.next().is_some_and(|id| {
                 !id.is_empty()
@@ -147,7 +149,11 @@ impl LearnerIdentity {
     pub fn hashed(kind: IdentityType, value: &str, salt: &str) -> Result<Self, ModelError> {
         let mut v = value.trim().to_owned();
         if v.is_empty() {
-            return Err(ModelError::new("learner", "/identifier", "the identifier is empty"));
+            return Err(ModelError::new(
+                "learner",
+                "/identifier",
+                "the identifier is empty",
+            ));
         }
         if kind == IdentityType::Email {
             if !v.contains('@') || v.starts_with('@') || v.ends_with('@') {
@@ -542,7 +548,10 @@ impl MicroCredential {
                     quality_assurance_note: d.quality_assurance.note.as_ref().map(Into::into),
                     prerequisites: d.prerequisites.as_ref().map(Into::into),
                     id_verification: d.supervision.map(|c| c.iri().to_owned()),
-                    integration: d.stackability.as_ref().map(|s| s.integration.iri().to_owned()),
+                    integration: d
+                        .stackability
+                        .as_ref()
+                        .map(|s| s.integration.iri().to_owned()),
                     is_part_of: d
                         .stackability
                         .iter()
@@ -600,7 +609,11 @@ impl MicroCredential {
             ));
         }
         if !doc.id.starts_with("urn:uuid:") {
-            errs.push(ModelError::new("id", "/id", "must be a urn:uuid: identifier"));
+            errs.push(ModelError::new(
+                "id",
+                "/id",
+                "must be a urn:uuid: identifier",
+            ));
         }
 
         // Element 4 and 3: awarding body.
@@ -615,7 +628,11 @@ impl MicroCredential {
             .as_deref()
             .and_then(|u| errs.take(at_exact(HttpUrl::new("issuer", u), "/issuer/url")));
         if p.name.trim().is_empty() {
-            errs.push(ModelError::new("awardingBody", "/issuer/name", "the legal name is empty"));
+            errs.push(ModelError::new(
+                "awardingBody",
+                "/issuer/name",
+                "the legal name is empty",
+            ));
         }
         if p.registration_number.trim().is_empty() {
             errs.push(ModelError::new(
@@ -629,7 +646,11 @@ impl MicroCredential {
         let issued = errs.take(parse_datetime("validFrom", "/validFrom", &doc.valid_from));
         if let Some(i) = issued {
             if errs
-                .take(parse_datetime("awardedDate", "/awardedDate", &doc.awarded_date))
+                .take(parse_datetime(
+                    "awardedDate",
+                    "/awardedDate",
+                    &doc.awarded_date,
+                ))
                 .is_some_and(|a| a != i)
             {
                 errs.push(ModelError::new(
@@ -662,10 +683,9 @@ impl MicroCredential {
                 "the learner's name is empty",
             ));
         }
-        let learner_did = s
-            .id
-            .as_deref()
-            .and_then(|d| errs.take(at_exact(Did::new(d), "/credentialSubject/id")));
+        let learner_did =
+            s.id.as_deref()
+                .and_then(|d| errs.take(at_exact(Did::new(d), "/credentialSubject/id")));
         if s.id.is_none() && s.identifier.is_empty() {
             errs.push(ModelError::new(
                 "learner",
@@ -697,10 +717,18 @@ impl MicroCredential {
             }
         }
         let activity_start = s.activity_start_date.as_deref().and_then(|d| {
-            errs.take(parse_datetime("activityStartDate", "/credentialSubject/activityStartDate", d))
+            errs.take(parse_datetime(
+                "activityStartDate",
+                "/credentialSubject/activityStartDate",
+                d,
+            ))
         });
         let activity_end = s.activity_end_date.as_deref().and_then(|d| {
-            errs.take(parse_datetime("activityEndDate", "/credentialSubject/activityEndDate", d))
+            errs.take(parse_datetime(
+                "activityEndDate",
+                "/credentialSubject/activityEndDate",
+                d,
+            ))
         });
         if s.result.len() > 1 {
             errs.push(ModelError::new(
@@ -714,7 +742,10 @@ impl MicroCredential {
         // The achievement: elements 2, 6-11 and the optional ones.
         let a = &s.achievement;
         let base = "/credentialSubject/achievement";
-        let ach_id = errs.take(at_exact(HttpUrl::new("achievement", &a.id), &format!("{base}/id")));
+        let ach_id = errs.take(at_exact(
+            HttpUrl::new("achievement", &a.id),
+            &format!("{base}/id"),
+        ));
         let version = a.version.parse::<u32>().ok().filter(|v| *v >= 1);
         if version.is_none() {
             errs.push(ModelError::new(
@@ -757,13 +788,20 @@ impl MicroCredential {
         let mut outcomes = Vec::new();
         for (i, o) in a.learning_outcome.iter().enumerate() {
             let p = format!("{base}/learningOutcome/{i}");
-            let t = errs.take(o.title.clone().parse("learningOutcomes", &format!("{p}/title")));
+            let t = errs.take(
+                o.title
+                    .clone()
+                    .parse("learningOutcomes", &format!("{p}/title")),
+            );
             let skills: Vec<_> = o
                 .related_esco_skill
                 .iter()
                 .enumerate()
                 .filter_map(|(j, s)| {
-                    errs.take(at_exact(EscoSkill::new(s), &format!("{p}/relatedESCOSkill/{j}")))
+                    errs.take(at_exact(
+                        EscoSkill::new(s),
+                        &format!("{p}/relatedESCOSkill/{j}"),
+                    ))
                 })
                 .collect();
             if let Some(title) = t {
@@ -796,7 +834,10 @@ impl MicroCredential {
             }
         }
         let hours = a.volume_of_learning.as_deref().and_then(|h| {
-            errs.take(at_exact(Hours::from_duration(h), &format!("{base}/volumeOfLearning")))
+            errs.take(at_exact(
+                Hours::from_duration(h),
+                &format!("{base}/volumeOfLearning"),
+            ))
         });
         let workload = if ects.is_none() && hours.is_none() {
             if a.credit_point.is_none() && a.volume_of_learning.is_none() {
@@ -810,17 +851,29 @@ impl MicroCredential {
         } else {
             Workload::new(ects, hours).ok()
         };
-        let eqf = errs.take(at_exact(EqfLevel::from_iri(&a.eqf_level), &format!("{base}/eqfLevel")));
+        let eqf = errs.take(at_exact(
+            EqfLevel::from_iri(&a.eqf_level),
+            &format!("{base}/eqfLevel"),
+        ));
         let cycle = a.qf_ehea_cycle.as_deref().and_then(|c| {
-            errs.take(at_exact(QfEheaCycle::from_iri(c), &format!("{base}/qfEheaCycle")))
+            errs.take(at_exact(
+                QfEheaCycle::from_iri(c),
+                &format!("{base}/qfEheaCycle"),
+            ))
         });
         let assessment = errs.take(at_exact(
             AssessmentType::from_iri(&a.assessment_type),
             &format!("{base}/assessmentType"),
         ));
-        let mode = errs.take(at_exact(ParticipationForm::from_iri(&a.mode), &format!("{base}/mode")));
+        let mode = errs.take(at_exact(
+            ParticipationForm::from_iri(&a.mode),
+            &format!("{base}/mode"),
+        ));
         let setting = a.learning_setting.as_deref().and_then(|c| {
-            errs.take(at_exact(LearningSetting::from_iri(c), &format!("{base}/learningSetting")))
+            errs.take(at_exact(
+                LearningSetting::from_iri(c),
+                &format!("{base}/learningSetting"),
+            ))
         });
         let qa = errs.take(at_exact(
             QualityAssuranceType::from_iri(&a.quality_assurance),
@@ -829,14 +882,21 @@ impl MicroCredential {
         let qa_note = a.quality_assurance_note.clone().and_then(|n| {
             errs.take(n.parse("qualityAssurance", &format!("{base}/qualityAssuranceNote")))
         });
-        let prerequisites = a.prerequisites.clone().and_then(|n| {
-            errs.take(n.parse("prerequisites", &format!("{base}/prerequisites")))
-        });
+        let prerequisites = a
+            .prerequisites
+            .clone()
+            .and_then(|n| errs.take(n.parse("prerequisites", &format!("{base}/prerequisites"))));
         let supervision = a.id_verification.as_deref().and_then(|c| {
-            errs.take(at_exact(Supervision::from_iri(c), &format!("{base}/idVerification")))
+            errs.take(at_exact(
+                Supervision::from_iri(c),
+                &format!("{base}/idVerification"),
+            ))
         });
         let integration = a.integration.as_deref().and_then(|c| {
-            errs.take(at_exact(Integration::from_iri(c), &format!("{base}/integration")))
+            errs.take(at_exact(
+                Integration::from_iri(c),
+                &format!("{base}/integration"),
+            ))
         });
         if integration.is_none() && !a.is_part_of.is_empty() {
             errs.push(ModelError::new(
@@ -866,7 +926,10 @@ impl MicroCredential {
             .enumerate()
             .map(|(i, e)| Evidence {
                 url: e.id.as_deref().and_then(|u| {
-                    errs.take(at_exact(HttpUrl::new("evidence", u), &format!("/evidence/{i}/id")))
+                    errs.take(at_exact(
+                        HttpUrl::new("evidence", u),
+                        &format!("/evidence/{i}/id"),
+                    ))
                 }),
                 name: e.name.clone(),
                 narrative: e.narrative.clone(),
@@ -881,8 +944,15 @@ impl MicroCredential {
         else {
             unreachable!("every missing value recorded an error")
         };
-        let (Some(title), Some(criteria), Some(workload), Some(eqf), Some(assessment), Some(mode), Some(qa)) =
-            (title, criteria, workload, eqf, assessment, mode, qa)
+        let (
+            Some(title),
+            Some(criteria),
+            Some(workload),
+            Some(eqf),
+            Some(assessment),
+            Some(mode),
+            Some(qa),
+        ) = (title, criteria, workload, eqf, assessment, mode, qa)
         else {
             unreachable!("every missing value recorded an error")
         };

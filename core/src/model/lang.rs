@@ -108,13 +108,18 @@ mod tests {
     use super::*;
 
     fn pairs(p: &[(&str, &str)]) -> Vec<(String, String)> {
-        p.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect()
+        p.iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect()
     }
 
     #[test]
     fn english_is_required() {
         let e = LangString::new("title", "/title", pairs(&[("ro", "Titlu")])).unwrap_err();
-        assert_eq!(e.to_string(), "title: an English (en) text is required (at /title)");
+        assert_eq!(
+            e.to_string(),
+            "title: an English (en) text is required (at /title)"
+        );
     }
 
     #[test]

@@ -48,7 +48,9 @@ impl EqfLevel {
                 ModelError::new(
                     "eqfLevel",
                     "",
-                    format!("`{iri}` is not an EQF level IRI (http://data.europa.eu/snb/eqf/1 to 8)"),
+                    format!(
+                        "`{iri}` is not an EQF level IRI (http://data.europa.eu/snb/eqf/1 to 8)"
+                    ),
                 )
             })
             .and_then(Self::new)
@@ -71,11 +73,15 @@ impl Ects {
     pub fn from_f64(v: f64) -> Result<Self, ModelError> {
         let err = |m: String| ModelError::new("workload", "/ects", m);
         if !v.is_finite() || v < 0.0 {
-            return Err(err(format!("ECTS credits must be a non-negative number, not {v}")));
+            return Err(err(format!(
+                "ECTS credits must be a non-negative number, not {v}"
+            )));
         }
         let hundredths = (v * 100.0).round();
         if (hundredths / 100.0 - v).abs() > 1e-9 {
-            return Err(err(format!("ECTS credits have at most 2 decimals, not {v}")));
+            return Err(err(format!(
+                "ECTS credits have at most 2 decimals, not {v}"
+            )));
         }
         if hundredths > f64::from(Self::MAX_HUNDREDTHS) {
             return Err(err(format!("ECTS credits must be at most 1000, not {v}")));
@@ -95,7 +101,10 @@ impl Ects {
                     return Err(ModelError::new(
                         "workload",
                         "",
-                        format!("`{s}` is not in canonical form (write {})", e.to_decimal_string()),
+                        format!(
+                            "`{s}` is not in canonical form (write {})",
+                            e.to_decimal_string()
+                        ),
                     ));
                 }
                 Ok(e)
@@ -125,7 +134,7 @@ impl Ects {
 
     /// A JSON number: an integer when whole (so every JSON-LD processor reads the same value).
     pub fn to_json_number(self) -> serde_json::Number {
-        if self.0 % 100 == 0 {
+        if self.0.is_multiple_of(100) {
             serde_json::Number::from(self.0 / 100)
         } else {
             serde_json::Number::from_f64(f64::from(self.0) / 100.0).expect("finite")
@@ -225,7 +234,10 @@ impl EscoSkill {
     /// Parses an ESCO skill IRI.
     pub fn new(iri: &str) -> Result<Self, ModelError> {
         let ok = iri.strip_prefix(Self::PREFIX).is_some_and(|id| {
-            id.len() == 36 && id.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b) || b == b'-')
+            id.len() == 36
+                && id
+                    .bytes()
+                    .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b) || b == b'-')
         });
         if ok {
             Ok(Self(iri.to_owned()))
@@ -233,7 +245,9 @@ impl EscoSkill {
             Err(ModelError::new(
                 "learningOutcomes",
                 "",
-                format!("`{iri}` is not an ESCO skill IRI (http://data.europa.eu/esco/skill/<uuid>)"),
+                format!(
+                    "`{iri}` is not an ESCO skill IRI (http://data.europa.eu/esco/skill/<uuid>)"
+                ),
             ))
         }
     }
@@ -301,15 +315,26 @@ mod tests {
     fn eqf_levels_outside_one_to_eight_cannot_be_built() {
         assert!(EqfLevel::new(0).is_err());
         assert!(EqfLevel::new(9).is_err());
-        assert_eq!(EqfLevel::new(6).unwrap().iri(), "http://data.europa.eu/snb/eqf/6");
-        assert_eq!(EqfLevel::from_iri("http://data.europa.eu/snb/eqf/6").unwrap().get(), 6);
+        assert_eq!(
+            EqfLevel::new(6).unwrap().iri(),
+            "http://data.europa.eu/snb/eqf/6"
+        );
+        assert_eq!(
+            EqfLevel::from_iri("http://data.europa.eu/snb/eqf/6")
+                .unwrap()
+                .get(),
+            6
+        );
     }
 
     #[test]
     fn ects_keep_at_most_two_decimals() {
         assert_eq!(Ects::from_f64(2.5).unwrap().to_decimal_string(), "2.5");
         assert_eq!(Ects::from_f64(0.75).unwrap().to_decimal_string(), "0.75");
-        assert_eq!(Ects::from_f64(5.0).unwrap().to_json_number().to_string(), "5");
+        assert_eq!(
+            Ects::from_f64(5.0).unwrap().to_json_number().to_string(),
+            "5"
+        );
         assert!(Ects::from_f64(2.555).is_err());
         assert!(Ects::from_f64(-1.0).is_err());
         assert_eq!(Ects::from_decimal_str("2.5").unwrap().hundredths(), 250);
@@ -324,6 +349,9 @@ mod tests {
         assert!(CountryCode::new("md").is_err());
         let mut sorted = ISO_3166_ALPHA2;
         sorted.sort();
-        assert_eq!(sorted, ISO_3166_ALPHA2, "the table must stay sorted for binary search");
+        assert_eq!(
+            sorted, ISO_3166_ALPHA2,
+            "the table must stay sorted for binary search"
+        );
     }
 }

@@ -181,7 +181,9 @@ mod tests {
             assert_eq!(ParticipationForm::from_iri(v.iri()).unwrap(), *v);
         }
         assert_eq!(
-            ParticipationForm::from_code("remote").unwrap_err().to_string(),
+            ParticipationForm::from_code("remote")
+                .unwrap_err()
+                .to_string(),
             "participationForm: `remote` is not one of: online, onsite, blended"
         );
     }

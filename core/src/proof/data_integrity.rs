@@ -51,7 +51,8 @@ impl Cryptosuite {
 impl std::str::FromStr for Cryptosuite {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::from_name(s).ok_or_else(|| format!("unknown cryptosuite `{s}` (eddsa-rdfc-2022 or eddsa-jcs-2022)"))
+        Self::from_name(s)
+            .ok_or_else(|| format!("unknown cryptosuite `{s}` (eddsa-rdfc-2022 or eddsa-jcs-2022)"))
     }
 }
 
@@ -265,9 +266,9 @@ async fn verify_one(
         .as_object()
         .ok_or_else(|| ProofError::Malformed("proof is not an object".into()))?;
     let field = |name: &str| -> Result<&str, ProofError> {
-        p.get(name)
-            .and_then(|v| v.as_str())
-            .ok_or_else(|| ProofError::Malformed(format!("proof.{name} is missing or not a string")))
+        p.get(name).and_then(|v| v.as_str()).ok_or_else(|| {
+            ProofError::Malformed(format!("proof.{name} is missing or not a string"))
+        })
     };
     let ty = field("type")?;
     if ty != DATA_INTEGRITY_PROOF {
@@ -345,7 +346,9 @@ async fn verify_one(
         .await
         .map_err(|e| ProofError::Unresolvable(e.to_string()))?;
     let vm = doc.method(vm_id).ok_or_else(|| {
-        ProofError::Unresolvable(format!("`{vm_id}` is not in the DID document of {controller}"))
+        ProofError::Unresolvable(format!(
+            "`{vm_id}` is not in the DID document of {controller}"
+        ))
     })?;
     if vm.controller != controller.as_str() {
         return Err(ProofError::Unresolvable(format!(

@@ -1,25 +1,165 @@
 //! RDF Dataset Canonicalization (RDFC-1.0, formerly URDNA2015) of a JSON-LD document, through
 //! `ssi`'s JSON-LD 1.1 expansion (strict: undefined terms are rejected) and its canonicaliser.
 //! Used by `eddsa-rdfc-2022` (Data Integrity EdDSA Cryptosuites v1.0 §3.2.3).
+//!
+//! `json-ld` 0.21 (under ssi 0.16) departs from JSON-LD 1.1 API §8.6 "Object to RDF
+//! Conversion" for native JSON literals: a boolean loses a datatype given by the context (OB3
+//! types `hashed` as `xsd:boolean` with an `https` namespace), and a typed number keeps its
+//! JSON text (`2.5`) instead of the canonical double form (`2.5E0`). Other implementations
+//! (Digital Bazaar's jsonld.js) follow the spec, so signatures would not match. We therefore
+//! expand, rewrite every native literal into the string and datatype the spec prescribes, and
+//! only then convert to RDF.
 
+use ssi::json_ld::syntax::IntoJsonWithContext;
 use ssi::json_ld::{CompactJsonLd, Expandable};
 use ssi::rdf::{AnyLdEnvironment, LdEnvironment};
 
 use crate::contexts::loader;
+
+const XSD_BOOLEAN: &str = "http://www.w3.org/2001/XMLSchema#boolean";
+const XSD_INTEGER: &str = "http://www.w3.org/2001/XMLSchema#integer";
+const XSD_DOUBLE: &str = "http://www.w3.org/2001/XMLSchema#double";
 
 /// Why a document could not be canonicalised.
 #[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
 #[error("JSON-LD processing failed: {0}")]
 pub struct CanonicalizationError(pub String);
 
+fn err(e: impl std::fmt::Display) -> CanonicalizationError {
+    CanonicalizationError(e.to_string())
+}
+
 /// The canonical N-Quads lines of `doc` (each line ends with `\n`, sorted).
 pub fn canonical_nquads(doc: &serde_json::Value) -> Result<Vec<String>, CanonicalizationError> {
-    let value = json_syntax::to_value(doc).map_err(|e| CanonicalizationError(e.to_string()))?;
-    let doc = CompactJsonLd(value);
+    // 1. Expand with the bundled contexts (the loader never waits on I/O).
+    let compact = CompactJsonLd(json_syntax::to_value(doc).map_err(err)?);
     let mut ld = LdEnvironment::default();
-    // The loader only reads bundled contexts: the future never waits on I/O.
-    let expanded = futures::executor::block_on(doc.expand_with(&mut ld, loader()))
-        .map_err(|e| CanonicalizationError(e.to_string()))?;
-    ld.canonical_form_of(&expanded)
-        .map_err(|e| CanonicalizationError(e.to_string()))
+    let expanded =
+        futures::executor::block_on(compact.expand_with(&mut ld, loader())).map_err(err)?;
+
+    // 2. Native literals to their RDF lexical forms, as JSON-LD 1.1 API §8.6 says.
+    let mut objects = Vec::new();
+    for o in expanded {
+        let json: serde_json::Value =
+            json_syntax::from_value(o.into_json_with(&ld.vocabulary)).map_err(err)?;
+        objects.push(json);
+    }
+    let mut expanded_json = serde_json::Value::Array(objects);
+    rewrite_native_literals(&mut expanded_json);
+
+    // 3. The expanded form is context-free JSON-LD: expand it again (cheap) and canonicalise.
+    let again = CompactJsonLd(json_syntax::to_value(&expanded_json).map_err(err)?);
+    let mut ld = LdEnvironment::default();
+    let expanded =
+        futures::executor::block_on(again.expand_with(&mut ld, loader())).map_err(err)?;
+    ld.canonical_form_of(&expanded).map_err(err)
+}
+
+/// Rewrites every value object `{"@value": <boolean|number>, "@type"?: T}` of an expanded
+/// document into `{"@value": "<lexical>", "@type": T'}`, per JSON-LD 1.1 API §8.6 steps 10-12.
+fn rewrite_native_literals(v: &mut serde_json::Value) {
+    match v {
+        serde_json::Value::Array(a) => a.iter_mut().for_each(rewrite_native_literals),
+        serde_json::Value::Object(o) => {
+            let ty = o.get("@type").and_then(|t| t.as_str()).map(str::to_owned);
+            if ty.as_deref() == Some("@json") {
+                return;
+            }
+            match o.get("@value") {
+                Some(serde_json::Value::Bool(b)) => {
+                    let lexical = if *b { "true" } else { "false" };
+                    o.insert("@value".into(), lexical.into());
+                    o.insert(
+                        "@type".into(),
+                        ty.unwrap_or_else(|| XSD_BOOLEAN.into()).into(),
+                    );
+                }
+                Some(serde_json::Value::Number(n)) => {
+                    let f = n.as_f64().unwrap_or(f64::NAN);
+                    let is_double =
+                        f.fract() != 0.0 || f.abs() >= 1e21 || ty.as_deref() == Some(XSD_DOUBLE);
+                    let (lexical, default_ty) = if is_double {
+                        (canonical_double(f), XSD_DOUBLE)
+                    } else {
+                        (format!("{f:.0}"), XSD_INTEGER)
+                    };
+                    o.insert("@value".into(), lexical.into());
+                    o.insert(
+                        "@type".into(),
+                        ty.unwrap_or_else(|| default_ty.into()).into(),
+                    );
+                }
+                Some(_) => {}
+                None => o.values_mut().for_each(rewrite_native_literals),
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The canonical lexical form of an `xsd:double` as jsonld.js writes it
+/// (`value.toExponential(15)` with trailing zeros dropped): `2.5E0`, `1.0E-1`, `1.0E21`.
+fn canonical_double(f: f64) -> String {
+    if !f.is_finite() {
+        return if f.is_nan() {
+            "NaN".into()
+        } else if f > 0.0 {
+            "INF".into()
+        } else {
+            "-INF".into()
+        };
+    }
+    let s = format!("{f:.15e}"); // e.g. 2.500000000000000e0
+    let (mantissa, exp) = s.split_once('e').expect("exponent");
+    let (int, frac) = mantissa.split_once('.').expect("15 decimals");
+    let frac = frac.trim_end_matches('0');
+    let frac = if frac.is_empty() { "0" } else { frac };
+    format!("{int}.{frac}E{exp}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn doubles_are_written_in_canonical_form() {
+        assert_eq!(canonical_double(2.5), "2.5E0");
+        assert_eq!(canonical_double(0.1), "1.0E-1");
+        assert_eq!(canonical_double(1e21), "1.0E21");
+        assert_eq!(canonical_double(-1234.5), "-1.2345E3");
+        assert_eq!(canonical_double(333_333_333.333_333_3), "3.333333333333333E8");
+    }
+
+    #[test]
+    fn native_literals_follow_the_spec_for_typed_and_untyped_values() {
+        let doc = serde_json::json!({
+            "@context": {
+                "n": "http://ex.org/n",
+                "f": {"@id": "http://ex.org/f", "@type": "http://ex.org/float"},
+                "b": {"@id": "http://ex.org/b", "@type": "https://www.w3.org/2001/XMLSchema#boolean"},
+                "c": "http://ex.org/c"
+            },
+            "@id": "http://ex.org/s",
+            "n": [5, 5.0, 2.5],
+            "f": [2.5, 5],
+            "b": true,
+            "c": false
+        });
+        let nq = canonical_nquads(&doc).unwrap().concat();
+        for line in [
+            r#"<http://ex.org/s> <http://ex.org/n> "5"^^<http://www.w3.org/2001/XMLSchema#integer> ."#,
+            r#"<http://ex.org/s> <http://ex.org/n> "2.5E0"^^<http://www.w3.org/2001/XMLSchema#double> ."#,
+            r#"<http://ex.org/s> <http://ex.org/f> "2.5E0"^^<http://ex.org/float> ."#,
+            r#"<http://ex.org/s> <http://ex.org/f> "5"^^<http://ex.org/float> ."#,
+            r#"<http://ex.org/s> <http://ex.org/b> "true"^^<https://www.w3.org/2001/XMLSchema#boolean> ."#,
+            r#"<http://ex.org/s> <http://ex.org/c> "false"^^<http://www.w3.org/2001/XMLSchema#boolean> ."#,
+        ] {
+            assert!(nq.contains(line), "missing {line}\nin\n{nq}");
+        }
+        assert_eq!(
+            nq.lines().filter(|l| l.contains("/n>")).count(),
+            2,
+            "5 and 5.0 are the same integer"
+        );
+    }
 }

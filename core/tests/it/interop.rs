@@ -20,10 +20,20 @@ async fn verify(doc: &serde_json::Value, resolver: &StaticResolver) -> Verificat
 #[tokio::test]
 async fn credentials_signed_by_the_peer_verify() {
     for i in 1..=3 {
-        let r = verify(&json(&format!("peer/signed-{i}.json")), &StaticResolver::new()).await;
+        let r = verify(
+            &json(&format!("peer/signed-{i}.json")),
+            &StaticResolver::new(),
+        )
+        .await;
         assert!(r.verified, "peer/signed-{i}.json:\n{}", r.to_text());
-        assert_eq!(r.check(CheckName::IssuerBinding).unwrap().outcome, Outcome::Passed);
-        assert_eq!(r.check(CheckName::Schema).unwrap().outcome, Outcome::Skipped);
+        assert_eq!(
+            r.check(CheckName::IssuerBinding).unwrap().outcome,
+            Outcome::Passed
+        );
+        assert_eq!(
+            r.check(CheckName::Schema).unwrap().outcome,
+            Outcome::Skipped
+        );
     }
 }
 
@@ -38,7 +48,11 @@ async fn tampered_copies_of_peer_credentials_fail_the_proof_check() {
         assert!(!r.verified, "{f}");
         let proof = r.check(CheckName::Proof).unwrap();
         assert_eq!(proof.outcome, Outcome::Failed, "{f}");
-        assert!(proof.reason.contains("signature does not match"), "{f}: {}", proof.reason);
+        assert!(
+            proof.reason.contains("signature does not match"),
+            "{f}: {}",
+            proof.reason
+        );
     }
 }
 
@@ -49,7 +63,11 @@ fn issuer_setup() -> (StaticResolver, KeyPair, String, Did) {
     let resolver = StaticResolver::new();
     resolver.insert(DidDocument::with_keys(
         &did,
-        vec![VerificationMethod::multikey(vm.clone(), &did, &key.public())],
+        vec![VerificationMethod::multikey(
+            vm.clone(),
+            &did,
+            &key.public(),
+        )],
     ));
     (resolver, key, vm, did)
 }
@@ -81,11 +99,26 @@ async fn tampering_with_any_eu_element_fails_the_proof_check() {
     .unwrap();
     for (pointer, value) in [
         ("/credentialSubject/name", serde_json::json!("Ion Popescu")),
-        ("/credentialSubject/result/0/value", serde_json::json!("100%")),
-        ("/credentialSubject/achievement/eqfLevel", serde_json::json!("http://data.europa.eu/snb/eqf/7")),
-        ("/credentialSubject/achievement/creditPoint/point", serde_json::json!("5")),
-        ("/credentialSubject/achievement/title/ro", serde_json::json!("Alt titlu")),
-        ("/issuer/registrationNumber", serde_json::json!("1002600099999")),
+        (
+            "/credentialSubject/result/0/value",
+            serde_json::json!("100%"),
+        ),
+        (
+            "/credentialSubject/achievement/eqfLevel",
+            serde_json::json!("http://data.europa.eu/snb/eqf/7"),
+        ),
+        (
+            "/credentialSubject/achievement/creditPoint/point",
+            serde_json::json!("5"),
+        ),
+        (
+            "/credentialSubject/achievement/title/ro",
+            serde_json::json!("Alt titlu"),
+        ),
+        (
+            "/issuer/registrationNumber",
+            serde_json::json!("1002600099999"),
+        ),
         ("/validUntil", serde_json::json!("2099-01-01T00:00:00Z")),
     ] {
         let mut t = signed.clone();
@@ -106,7 +139,10 @@ async fn a_valid_signature_by_a_key_the_issuer_does_not_control_fails_issuer_bin
     let signed = proof::sign(
         &sample_credential().to_json(),
         &intruder,
-        &ProofOptions::assertion(Cryptosuite::EddsaRdfc2022, intruder.public().did_key_method()),
+        &ProofOptions::assertion(
+            Cryptosuite::EddsaRdfc2022,
+            intruder.public().did_key_method(),
+        ),
     )
     .unwrap();
     let r = verify(&signed, &resolver).await;
@@ -124,7 +160,11 @@ async fn a_key_of_the_issuer_not_listed_for_assertion_fails_issuer_binding() {
     let vm = format!("{did}#key-1");
     let mut doc = DidDocument::with_keys(
         &did,
-        vec![VerificationMethod::multikey(vm.clone(), &did, &key.public())],
+        vec![VerificationMethod::multikey(
+            vm.clone(),
+            &did,
+            &key.public(),
+        )],
     );
     doc.assertion_method.clear();
     let resolver = StaticResolver::new();
@@ -154,11 +194,19 @@ async fn an_expired_credential_fails_the_validity_window() {
     let r = verify_credential(&signed, &resolver, later).await;
     let w = r.check(CheckName::ValidityWindow).unwrap();
     assert_eq!(w.outcome, Outcome::Failed);
-    assert!(w.reason.starts_with("expired on 2031-06-30"), "{}", w.reason);
+    assert!(
+        w.reason.starts_with("expired on 2031-06-30"),
+        "{}",
+        w.reason
+    );
     assert!(!r.verified);
     let before = time::macros::datetime!(2026-01-01 00:00:00 UTC);
     let r = verify_credential(&signed, &resolver, before).await;
-    assert!(r.check(CheckName::ValidityWindow).unwrap().reason.starts_with("not valid before"));
+    assert!(r
+        .check(CheckName::ValidityWindow)
+        .unwrap()
+        .reason
+        .starts_with("not valid before"));
 }
 
 #[tokio::test]
@@ -174,5 +222,21 @@ async fn an_unknown_did_web_issuer_fails_the_proof_check_with_the_reason() {
     let p = r.check(CheckName::Proof).unwrap();
     assert_eq!(p.outcome, Outcome::Failed);
     assert!(p.reason.contains("could not be resolved"), "{}", p.reason);
-    assert_eq!(r.check(CheckName::Status).unwrap().outcome, Outcome::Skipped);
+    assert_eq!(
+        r.check(CheckName::Status).unwrap().outcome,
+        Outcome::Skipped
+    );
+}
+
+#[tokio::test]
+async fn an_eu_micro_credential_signed_by_the_peer_verifies_and_conforms() {
+    let r = verify(&json("peer/eu-signed-by-peer.json"), &StaticResolver::new()).await;
+    assert!(r.verified, "{}", r.to_text());
+    assert_eq!(r.check(CheckName::Schema).unwrap().outcome, Outcome::Passed);
+    let r = verify(
+        &json("peer/eu-signed-by-peer-tampered-credits.json"),
+        &StaticResolver::new(),
+    )
+    .await;
+    assert_eq!(r.check(CheckName::Proof).unwrap().outcome, Outcome::Failed);
 }

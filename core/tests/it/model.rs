@@ -25,11 +25,18 @@ fn good_achievement_definitions_pass_both_the_schema_and_the_model() {
     for f in files("achievements/good") {
         let doc = json(&format!("achievements/good/{f}"));
         let schema_errors = validate_achievement_definition(&doc);
-        assert!(schema_errors.is_empty(), "{f}: schema says {schema_errors:?}");
+        assert!(
+            schema_errors.is_empty(),
+            "{f}: schema says {schema_errors:?}"
+        );
         let def = AchievementDefinition::from_json(&doc).unwrap_or_else(|e| panic!("{f}: {e}"));
         // The wire form round-trips.
         let again = serde_json::to_value(def.to_doc()).unwrap();
-        assert_eq!(AchievementDefinition::from_json(&again).unwrap(), def, "{f}");
+        assert_eq!(
+            AchievementDefinition::from_json(&again).unwrap(),
+            def,
+            "{f}"
+        );
     }
 }
 
@@ -37,7 +44,11 @@ fn good_achievement_definitions_pass_both_the_schema_and_the_model() {
 fn bad_achievement_definitions_fail_both_the_schema_and_the_model_naming_the_element() {
     let expected = json("achievements/bad/expected-errors.json");
     let files = files("achievements/bad");
-    assert_eq!(files.len(), expected.as_object().unwrap().len(), "every bad fixture has an expected error");
+    assert_eq!(
+        files.len(),
+        expected.as_object().unwrap().len(),
+        "every bad fixture has an expected error"
+    );
     for f in files {
         let doc = json(&format!("achievements/bad/{f}"));
         assert!(
@@ -48,7 +59,10 @@ fn bad_achievement_definitions_fail_both_the_schema_and_the_model_naming_the_ele
             .err()
             .unwrap_or_else(|| panic!("{f}: the model accepted it"));
         let want = expected[&f].as_str().unwrap();
-        assert!(err.to_string().contains(want), "{f}: got `{err}`, want `{want}`");
+        assert!(
+            err.to_string().contains(want),
+            "{f}: got `{err}`, want `{want}`"
+        );
     }
 }
 
@@ -69,7 +83,10 @@ fn every_broken_rule_is_reported_at_once() {
     doc.as_object_mut().unwrap().remove("learningOutcomes");
     let err = AchievementDefinition::from_json(&doc).unwrap_err();
     let elements: Vec<_> = err.0.iter().map(|e| e.element.as_str()).collect();
-    assert_eq!(elements, ["learningOutcomes", "eqfLevel", "participationForm"]);
+    assert_eq!(
+        elements,
+        ["learningOutcomes", "eqfLevel", "participationForm"]
+    );
 }
 
 /// The sample credential the fixtures are made from.
@@ -92,7 +109,9 @@ pub fn sample_credential() -> MicroCredential {
         },
         learner: Learner {
             name: "Ana Popescu".into(),
-            did: Some(Did::new("did:key:z6MkhTNL7i2etLerDK8Acz5t528giE5KA4p75T6ka1E1D74r").unwrap()),
+            did: Some(
+                Did::new("did:key:z6MkhTNL7i2etLerDK8Acz5t528giE5KA4p75T6ka1E1D74r").unwrap(),
+            ),
             identities: vec![LearnerIdentity::hashed(
                 IdentityType::Email,
                 "ana.popescu@example.md",
@@ -115,7 +134,13 @@ pub fn sample_credential() -> MicroCredential {
         activity_start: Some(datetime!(2026-05-04 00:00:00 UTC)),
         activity_end: Some(datetime!(2026-06-28 00:00:00 UTC)),
         evidence: vec![Evidence {
-            url: Some(HttpUrl::new("evidence", "https://mlearn.example.md/mod/quiz/review.php?attempt=4711").unwrap()),
+            url: Some(
+                HttpUrl::new(
+                    "evidence",
+                    "https://mlearn.example.md/mod/quiz/review.php?attempt=4711",
+                )
+                .unwrap(),
+            ),
             name: Some("Final quiz attempt".into()),
             narrative: Some("Scored 92% (pass mark 80%).".into()),
         }],
@@ -144,7 +169,10 @@ fn good_credentials_pass_both_the_schema_and_the_model() {
     for f in files("credentials/good") {
         let doc = json(&format!("credentials/good/{f}"));
         let schema_errors = validate_credential(&doc);
-        assert!(schema_errors.is_empty(), "{f}: schema says {schema_errors:?}");
+        assert!(
+            schema_errors.is_empty(),
+            "{f}: schema says {schema_errors:?}"
+        );
         MicroCredential::from_json(&doc).unwrap_or_else(|e| panic!("{f}: {e}"));
     }
 }
@@ -156,11 +184,17 @@ fn bad_credentials_fail_both_the_schema_and_the_model_naming_the_element() {
     assert_eq!(files.len(), expected.as_object().unwrap().len());
     for f in files {
         let doc = json(&format!("credentials/bad/{f}"));
-        assert!(!validate_credential(&doc).is_empty(), "{f}: the schema accepted it");
+        assert!(
+            !validate_credential(&doc).is_empty(),
+            "{f}: the schema accepted it"
+        );
         let err = MicroCredential::from_json(&doc)
             .err()
             .unwrap_or_else(|| panic!("{f}: the model accepted it"));
         let want = expected[&f].as_str().unwrap();
-        assert!(err.to_string().contains(want), "{f}: got `{err}`, want `{want}`");
+        assert!(
+            err.to_string().contains(want),
+            "{f}: got `{err}`, want `{want}`"
+        );
     }
 }

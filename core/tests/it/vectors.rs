@@ -42,7 +42,10 @@ fn signing_the_vector_credential_with_rdfc_reproduces_the_vector_signature() {
         "proofConfigDataInt.json",
         "sigBTC58DataInt.txt",
     );
-    assert_eq!(signed, json("vc-di-eddsa/eddsa-rdfc-2022/signedDataInt.json"));
+    assert_eq!(
+        signed,
+        json("vc-di-eddsa/eddsa-rdfc-2022/signedDataInt.json")
+    );
 }
 
 #[test]
@@ -76,7 +79,12 @@ fn the_canonical_forms_match_the_vectors() {
 }
 
 async fn report_of(rel: &str) -> microcred_core::verify::VerificationReport {
-    verify_credential(&json(rel), &StaticResolver::new(), OffsetDateTime::now_utc()).await
+    verify_credential(
+        &json(rel),
+        &StaticResolver::new(),
+        OffsetDateTime::now_utc(),
+    )
+    .await
 }
 
 #[tokio::test]
@@ -90,7 +98,11 @@ async fn the_vectors_signed_credentials_pass_the_proof_check_but_not_issuer_bind
         assert_eq!(proof.outcome, Outcome::Passed, "{rel}: {}", proof.reason);
         let binding = r.check(CheckName::IssuerBinding).unwrap();
         assert_eq!(binding.outcome, Outcome::Failed, "{rel}");
-        assert!(binding.reason.contains("not established"), "{}", binding.reason);
+        assert!(
+            binding.reason.contains("not established"),
+            "{}",
+            binding.reason
+        );
         assert!(!r.verified, "{rel} must not be reported valid");
     }
 }
@@ -100,7 +112,10 @@ async fn changing_any_field_of_a_vector_credential_fails_the_proof_check() {
     let signed = json("vc-di-eddsa/eddsa-rdfc-2022/signedDataInt.json");
     for (pointer, value) in [
         ("/name", serde_json::json!("Alumni Credential!")),
-        ("/credentialSubject/alumniOf", serde_json::json!("The School of Forgery")),
+        (
+            "/credentialSubject/alumniOf",
+            serde_json::json!("The School of Forgery"),
+        ),
         ("/validFrom", serde_json::json!("2023-01-02T00:00:00Z")),
         ("/proof/created", serde_json::json!("2023-02-24T23:36:39Z")),
     ] {

@@ -1,0 +1,61 @@
+//! `microcred verify FILE`: the verification report in words (or JSON).
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use microcred_core::did::{DidDocument, StaticResolver};
+use microcred_core::verify::verify_credential;
+use time::{format_description::well_known::Rfc3339, OffsetDateTime};
+
+use super::read_input;
+
+fn fail(msg: String) -> ExitCode {
+    eprintln!("microcred verify: {msg}");
+    ExitCode::from(2)
+}
+
+/// Exit 0 when valid, 1 when not, 2 when the input cannot be read or parsed.
+pub async fn run(file: &Path, json: bool, did_documents: &[PathBuf], at: Option<&str>) -> ExitCode {
+    let text = match read_input(file) {
+        Ok(t) => t,
+        Err(e) => return fail(format!("cannot read {}: {e}", file.display())),
+    };
+    let doc: serde_json::Value = match serde_json::from_str(&text) {
+        Ok(v) => v,
+        Err(e) => return fail(format!("{} is not JSON: {e}", file.display())),
+    };
+    if !doc.is_object() {
+        return fail(format!("{} is not a JSON object", file.display()));
+    }
+    let resolver = StaticResolver::new();
+    for p in did_documents {
+        let parsed = std::fs::read_to_string(p)
+            .map_err(|e| e.to_string())
+            .and_then(|t| serde_json::from_str::<DidDocument>(&t).map_err(|e| e.to_string()));
+        match parsed {
+            Ok(d) => resolver.insert(d),
+            Err(e) => return fail(format!("DID document {}: {e}", p.display())),
+        }
+    }
+    let now = match at {
+        None => OffsetDateTime::now_utc(),
+        Some(s) => match OffsetDateTime::parse(s, &Rfc3339) {
+            Ok(t) => t,
+            Err(_) => return fail(format!("--at `{s}` is not an RFC 3339 date-time")),
+        },
+    };
+    let report = verify_credential(&doc, &resolver, now).await;
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&report).expect("serialisable")
+        );
+    } else {
+        print!("{}", report.to_text());
+    }
+    if report.verified {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
+}
