@@ -1,0 +1,147 @@
+//! `microcred verify | sign | keygen | canonicalize` as a user runs them.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_microcred"))
+}
+
+fn fixture(rel: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("core/tests/fixtures")
+        .join(rel)
+}
+
+fn run(cmd: &mut Command) -> (i32, String, String) {
+    let Output {
+        status,
+        stdout,
+        stderr,
+    } = cmd.output().expect("runs");
+    (
+        status.code().unwrap_or(-1),
+        String::from_utf8(stdout).unwrap(),
+        String::from_utf8(stderr).unwrap(),
+    )
+}
+
+#[test]
+fn verify_exits_0_and_says_valid_for_a_peer_signed_credential() {
+    let (code, out, _) = run(bin().arg("verify").arg(fixture("peer/signed-1.json")));
+    assert_eq!(code, 0, "{out}");
+    assert!(out.starts_with("VALID"), "{out}");
+    assert!(out.contains("[passed ] signature"));
+}
+
+#[test]
+fn verify_exits_1_for_a_tampered_credential() {
+    let (code, out, _) = run(bin()
+        .arg("verify")
+        .arg(fixture("peer/tampered-achievement-name.json")));
+    assert_eq!(code, 1);
+    assert!(out.starts_with("NOT VALID"), "{out}");
+    assert!(out.contains("[FAILED ] signature"));
+}
+
+#[test]
+fn verify_exits_2_with_the_reason_when_the_file_is_missing_or_not_json() {
+    let (code, _, err) = run(bin().arg("verify").arg("/nonexistent/credential.json"));
+    assert_eq!(code, 2);
+    assert!(err.contains("cannot read /nonexistent/credential.json"), "{err}");
+
+    let dir = tempdir();
+    let bad = dir.join("bad.json");
+    std::fs::write(&bad, "{ not json").unwrap();
+    let (code, _, err) = run(bin().arg("verify").arg(&bad));
+    assert_eq!(code, 2);
+    assert!(err.contains("is not JSON"), "{err}");
+}
+
+#[test]
+fn verify_json_prints_the_report_as_json() {
+    let (code, out, _) = run(bin()
+        .args(["verify", "--json"])
+        .arg(fixture("vc-di-eddsa/eddsa-rdfc-2022/signedDataInt.json")));
+    assert_eq!(code, 1, "the vector's issuer cannot be bound to its key");
+    let report: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(report["verified"], false);
+    assert_eq!(report["checks"][0]["name"], "proof");
+    assert_eq!(report["checks"][0]["outcome"], "passed");
+    assert_eq!(report["checks"][1]["name"], "issuerBinding");
+    assert_eq!(report["checks"][1]["outcome"], "failed");
+}
+
+#[test]
+fn a_key_from_keygen_signs_a_credential_that_verifies_with_both_suites() {
+    let dir = tempdir();
+    let key = dir.join("key.json");
+    let (code, _, err) = run(bin().args(["keygen", "--out"]).arg(&key));
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("did:key:z6Mk"), "{err}");
+    // The key file is private.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&key).unwrap().permissions().mode();
+        assert_eq!(mode & 0o077, 0, "key file readable by others: {mode:o}");
+    }
+    for suite in ["rdfc", "jcs"] {
+        let signed = dir.join(format!("signed-{suite}.json"));
+        let (code, _, err) = run(bin()
+            .arg("sign")
+            .arg(fixture("credentials/good/data-protection.json"))
+            .arg("--key")
+            .arg(&key)
+            .args(["--suite", suite, "--issuer-from-key", "--out"])
+            .arg(&signed));
+        assert_eq!(code, 0, "{err}");
+        let (code, out, _) = run(bin().arg("verify").arg(&signed));
+        assert_eq!(code, 0, "{suite}: {out}");
+        assert!(out.contains("[passed ] schema conformance"), "{out}");
+    }
+}
+
+#[test]
+fn sign_refuses_a_document_with_an_undefined_term_and_says_why() {
+    let dir = tempdir();
+    let key = dir.join("key.json");
+    run(bin().args(["keygen", "--out"]).arg(&key));
+    let doc = dir.join("doc.json");
+    let mut v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(fixture("peer/unsigned-badge.json")).unwrap())
+            .unwrap();
+    v["favouriteColour"] = "green".into();
+    std::fs::write(&doc, v.to_string()).unwrap();
+    let (code, _, err) = run(bin().arg("sign").arg(&doc).arg("--key").arg(&key));
+    assert_eq!(code, 2);
+    assert!(err.contains("favouriteColour"), "{err}");
+}
+
+#[test]
+fn canonicalize_prints_the_vector_canonical_form() {
+    let (code, out, _) = run(bin()
+        .arg("canonicalize")
+        .arg(fixture("vc-di-eddsa/unsigned.json")));
+    assert_eq!(code, 0);
+    assert_eq!(
+        out,
+        std::fs::read_to_string(fixture("vc-di-eddsa/eddsa-rdfc-2022/canonDocDataInt.txt"))
+            .unwrap()
+    );
+}
+
+fn tempdir() -> PathBuf {
+    let d = std::env::temp_dir().join(format!(
+        "microcred-e2e-{}-{}",
+        std::process::id(),
+        rand_suffix()
+    ));
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn rand_suffix() -> u64 {
+    use std::hash::{BuildHasher, RandomState};
+    RandomState::new().hash_one(std::time::SystemTime::now())
+}
