@@ -48,7 +48,10 @@ fn verify_exits_1_for_a_tampered_credential() {
 fn verify_exits_2_with_the_reason_when_the_file_is_missing_or_not_json() {
     let (code, _, err) = run(bin().arg("verify").arg("/nonexistent/credential.json"));
     assert_eq!(code, 2);
-    assert!(err.contains("cannot read /nonexistent/credential.json"), "{err}");
+    assert!(
+        err.contains("cannot read /nonexistent/credential.json"),
+        "{err}"
+    );
 
     let dir = tempdir();
     let bad = dir.join("bad.json");
@@ -108,9 +111,10 @@ fn sign_refuses_a_document_with_an_undefined_term_and_says_why() {
     let key = dir.join("key.json");
     run(bin().args(["keygen", "--out"]).arg(&key));
     let doc = dir.join("doc.json");
-    let mut v: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(fixture("peer/unsigned-badge.json")).unwrap())
-            .unwrap();
+    let mut v: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(fixture("peer/unsigned-badge.json")).unwrap(),
+    )
+    .unwrap();
     v["favouriteColour"] = "green".into();
     std::fs::write(&doc, v.to_string()).unwrap();
     let (code, _, err) = run(bin().arg("sign").arg(&doc).arg("--key").arg(&key));

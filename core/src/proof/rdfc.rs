@@ -127,7 +127,10 @@ mod tests {
         assert_eq!(canonical_double(0.1), "1.0E-1");
         assert_eq!(canonical_double(1e21), "1.0E21");
         assert_eq!(canonical_double(-1234.5), "-1.2345E3");
-        assert_eq!(canonical_double(333_333_333.333_333_3), "3.333333333333333E8");
+        assert_eq!(
+            canonical_double(333_333_333.333_333_3),
+            "3.333333333333333E8"
+        );
     }
 
     #[test]
