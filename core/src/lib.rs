@@ -11,6 +11,7 @@
 //!
 //! No HTTP, no database: the services build on this crate.
 
+pub mod api;
 pub mod contexts;
 pub mod did;
 pub mod keys;

@@ -474,8 +474,8 @@ impl AchievementDefinition {
     }
 }
 
-/// Turns a serde_path_to_error path into a JSON Pointer.
-pub(crate) fn pointer_of(p: &serde_path_to_error::Path) -> String {
+/// Turns a `serde_path_to_error` path into a JSON Pointer (RFC 6901).
+pub fn pointer_of(p: &serde_path_to_error::Path) -> String {
     use serde_path_to_error::Segment;
     let mut s = String::new();
     for seg in p.iter() {

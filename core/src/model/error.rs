@@ -6,7 +6,7 @@
 use std::fmt;
 
 /// One rule broken at one place.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ModelError {
     /// The element or field concerned, e.g. `learningOutcomes`.
     pub element: String,

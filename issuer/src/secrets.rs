@@ -1,0 +1,150 @@
+//! Secrets at rest and in transit: the master key that encrypts institutions' signing keys
+//! (XChaCha20-Poly1305, RFC 8439 with a 192-bit nonce), random API tokens stored only as
+//! SHA-256 hashes, and the short unguessable codes of public verification URLs.
+
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use base64::Engine;
+use chacha20poly1305::aead::{Aead, KeyInit};
+use chacha20poly1305::{XChaCha20Poly1305, XNonce};
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+
+/// The 32-byte key that encrypts signing keys at rest.
+#[derive(Clone)]
+pub struct MasterKey(XChaCha20Poly1305);
+
+impl std::fmt::Debug for MasterKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("MasterKey(..)")
+    }
+}
+
+/// A master key or ciphertext that cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum SecretError {
+    /// The master key text is not 32 bytes of base64.
+    #[error("the master key must be 32 bytes, base64-encoded")]
+    BadMasterKey,
+    /// Decryption failed: wrong master key or damaged data.
+    #[error("a signing key could not be decrypted (wrong master key, or damaged data)")]
+    Decrypt,
+}
+
+impl MasterKey {
+    /// A new random master key.
+    pub fn generate() -> Self {
+        let mut k = [0u8; 32];
+        rand::rngs::OsRng.fill_bytes(&mut k);
+        Self::from_bytes(k)
+    }
+
+    /// From raw bytes.
+    pub fn from_bytes(k: [u8; 32]) -> Self {
+        Self(XChaCha20Poly1305::new(&k.into()))
+    }
+
+    /// From its base64 text (as stored in the key file or the environment).
+    pub fn from_base64(s: &str) -> Result<Self, SecretError> {
+        let b = STANDARD
+            .decode(s.trim())
+            .map_err(|_| SecretError::BadMasterKey)?;
+        let k: [u8; 32] = b.try_into().map_err(|_| SecretError::BadMasterKey)?;
+        Ok(Self::from_bytes(k))
+    }
+
+    /// A new random key with its base64 text, to save.
+    pub fn generate_base64() -> (Self, String) {
+        let mut k = [0u8; 32];
+        rand::rngs::OsRng.fill_bytes(&mut k);
+        (Self::from_bytes(k), STANDARD.encode(k))
+    }
+
+    /// Encrypts `plain`; the result is base64(nonce || ciphertext).
+    pub fn encrypt(&self, plain: &[u8]) -> String {
+        let mut nonce = [0u8; 24];
+        rand::rngs::OsRng.fill_bytes(&mut nonce);
+        let ct = self
+            .0
+            .encrypt(&XNonce::from(nonce), plain)
+            .expect("encryption cannot fail");
+        let mut out = nonce.to_vec();
+        out.extend(ct);
+        STANDARD.encode(out)
+    }
+
+    /// Decrypts what [`MasterKey::encrypt`] wrote.
+    pub fn decrypt(&self, text: &str) -> Result<Vec<u8>, SecretError> {
+        let b = STANDARD.decode(text).map_err(|_| SecretError::Decrypt)?;
+        if b.len() < 24 {
+            return Err(SecretError::Decrypt);
+        }
+        let (nonce, ct) = b.split_at(24);
+        let nonce: [u8; 24] = nonce.try_into().map_err(|_| SecretError::Decrypt)?;
+        self.0
+            .decrypt(&XNonce::from(nonce), ct)
+            .map_err(|_| SecretError::Decrypt)
+    }
+}
+
+/// A new API token (`mc_` + 32 random bytes, base64url): shown once, stored hashed.
+pub fn new_token() -> String {
+    let mut b = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut b);
+    format!("mc_{}", URL_SAFE_NO_PAD.encode(b))
+}
+
+/// The stored form of a token: hex SHA-256 (tokens are 256-bit random, so a slow hash adds
+/// nothing).
+pub fn hash_token(token: &str) -> String {
+    sha256_hex(token.as_bytes())
+}
+
+const CROCKFORD: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+
+/// A verification code: 16 Crockford base32 characters (80 random bits), upper case so that
+/// the whole verification URL can be QR-encoded in the compact alphanumeric mode.
+pub fn new_code() -> String {
+    let mut b = [0u8; 10];
+    rand::rngs::OsRng.fill_bytes(&mut b);
+    let mut bits: u128 = 0;
+    for x in b {
+        bits = (bits << 8) | u128::from(x);
+    }
+    (0..16)
+        .rev()
+        .map(|i| CROCKFORD[((bits >> (i * 5)) & 31) as usize] as char)
+        .collect()
+}
+
+/// A random salt for hashing learner identifiers (16 bytes, base64url).
+pub fn new_salt() -> String {
+    let mut b = [0u8; 16];
+    rand::rngs::OsRng.fill_bytes(&mut b);
+    URL_SAFE_NO_PAD.encode(b)
+}
+
+/// Hex SHA-256 of arbitrary bytes (request fingerprints).
+pub fn sha256_hex(b: &[u8]) -> String {
+    Sha256::digest(b).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_secret_round_trips_and_fails_under_another_master_key() {
+        let k = MasterKey::generate();
+        let ct = k.encrypt(b"seed");
+        assert_eq!(k.decrypt(&ct).unwrap(), b"seed");
+        assert!(MasterKey::generate().decrypt(&ct).is_err());
+    }
+
+    #[test]
+    fn codes_are_sixteen_crockford_characters() {
+        let c = new_code();
+        assert_eq!(c.len(), 16);
+        assert!(c.bytes().all(|b| CROCKFORD.contains(&b)));
+        assert_ne!(new_code(), c);
+    }
+}
