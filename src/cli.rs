@@ -9,9 +9,47 @@ use clap::{Parser, Subcommand, ValueEnum};
 #[derive(Debug, Parser)]
 #[command(name = "microcred", version, about)]
 pub struct Cli {
-    /// What to do.
+    /// What to do (default: `serve --demo`).
     #[command(subcommand)]
-    pub command: Command,
+    pub command: Option<Command>,
+}
+
+/// Options of `microcred serve`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "MICROCRED_BIND", default_value = "127.0.0.1:8080")]
+    pub bind: std::net::SocketAddr,
+    /// Public base URL (https in production); DIDs and QR codes are built from it.
+    /// Default: http://<bind>.
+    #[arg(long, env = "MICROCRED_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// Database: sqlite://FILE or postgres://USER@HOST/DB. Default: an SQLite file in the data
+    /// folder, created on first run.
+    #[arg(long, env = "DATABASE_URL")]
+    pub database_url: Option<String>,
+    /// Folder for the SQLite file and the master key file.
+    #[arg(long, env = "MICROCRED_DATA_DIR", default_value = "data")]
+    pub data_dir: PathBuf,
+    /// Master key (base64 of 32 bytes) encrypting signing keys; default: the file
+    /// <data>/master.key, created on first run.
+    #[arg(long, env = "MICROCRED_MASTER_KEY", hide_env_values = true)]
+    pub master_key: Option<String>,
+    /// On an empty database, create a demo institution and print its API token.
+    #[arg(long, env = "MICROCRED_DEMO")]
+    pub demo: bool,
+    /// Services to run: all, or a comma-separated list of issuer, verifier, wallet.
+    #[arg(long, env = "MICROCRED_SERVICES", default_value = "all")]
+    pub services: String,
+    /// Public requests per minute per client IP.
+    #[arg(long, env = "MICROCRED_RATE_LIMIT", default_value_t = 300)]
+    pub rate_limit_per_minute: u32,
+    /// Largest request body in bytes.
+    #[arg(long, env = "MICROCRED_MAX_BODY", default_value_t = 2 * 1024 * 1024)]
+    pub max_body_bytes: usize,
+    /// Take the client IP from X-Forwarded-For (only behind a trusted reverse proxy).
+    #[arg(long, env = "MICROCRED_TRUST_FORWARDED_FOR")]
+    pub trust_forwarded_for: bool,
 }
 
 /// A Data Integrity cryptosuite.
@@ -26,6 +64,8 @@ pub enum Suite {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Run the server: issuer, public verifier (and later the wallet) on one database.
+    Serve(ServeArgs),
     /// Verify a credential: prints the report, exits 0 when valid, 1 when not, 2 when the
     /// file cannot be read or parsed.
     Verify {

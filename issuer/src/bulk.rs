@@ -113,7 +113,11 @@ pub fn parse_csv(text: &str, achievement: &str) -> Result<Vec<CsvRow>, ModelErro
         }
     }
     if !headers.iter().any(|h| h == "name") {
-        errs.push(ModelError::new("csv", "line 1", "the `name` column is required"));
+        errs.push(ModelError::new(
+            "csv",
+            "line 1",
+            "the `name` column is required",
+        ));
     }
     if !errs.is_empty() {
         return Err(errs);
@@ -122,14 +126,21 @@ pub fn parse_csv(text: &str, achievement: &str) -> Result<Vec<CsvRow>, ModelErro
     for (i, rec) in reader.records().enumerate() {
         let line = i + 2;
         if rows.len() >= MAX_ROWS {
-            return Err(ModelError::new("csv", format!("line {line}"), format!("at most {MAX_ROWS} rows per upload")).into());
+            return Err(ModelError::new(
+                "csv",
+                format!("line {line}"),
+                format!("at most {MAX_ROWS} rows per upload"),
+            )
+            .into());
         }
         let rec = match rec {
             Ok(r) => r,
             Err(e) => {
                 rows.push(CsvRow {
                     line,
-                    request: Err(ModelError::new("csv", format!("line {line}"), e.to_string()).into()),
+                    request: Err(
+                        ModelError::new("csv", format!("line {line}"), e.to_string()).into(),
+                    ),
                 });
                 continue;
             }
@@ -156,17 +167,28 @@ pub fn parse_csv(text: &str, achievement: &str) -> Result<Vec<CsvRow>, ModelErro
             activity_end_date: get("activity_end_date"),
             valid_until: get("valid_until"),
             evidence: get("evidence_url")
-                .map(|u| vec![EvidenceDoc { url: Some(u), name: None, narrative: None }])
+                .map(|u| {
+                    vec![EvidenceDoc {
+                        url: Some(u),
+                        name: None,
+                        narrative: None,
+                    }]
+                })
                 .unwrap_or_default(),
             idempotency_key: get("idempotency_key"),
         };
         if doc.idempotency_key.is_none() {
-            let who = [&doc.learner.email, &doc.learner.national_id, &doc.learner.lms_id, &doc.learner.did]
-                .into_iter()
-                .flatten()
-                .map(|s| s.trim().to_lowercase())
-                .collect::<Vec<_>>()
-                .join("|");
+            let who = [
+                &doc.learner.email,
+                &doc.learner.national_id,
+                &doc.learner.lms_id,
+                &doc.learner.did,
+            ]
+            .into_iter()
+            .flatten()
+            .map(|s| s.trim().to_lowercase())
+            .collect::<Vec<_>>()
+            .join("|");
             if !who.is_empty() {
                 doc.idempotency_key = Some(format!(
                     "bulk:{achievement}:{}",
@@ -174,7 +196,10 @@ pub fn parse_csv(text: &str, achievement: &str) -> Result<Vec<CsvRow>, ModelErro
                 ));
             }
         }
-        rows.push(CsvRow { line, request: Ok(doc) });
+        rows.push(CsvRow {
+            line,
+            request: Ok(doc),
+        });
     }
     if rows.is_empty() {
         return Err(ModelError::new("csv", "line 2", "the file has no data rows").into());

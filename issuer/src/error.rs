@@ -73,7 +73,9 @@ impl IntoResponse for ApiError {
                 StatusCode::UNAUTHORIZED,
                 ErrorBody::new("unauthorized", why),
             ),
-            IssuerError::Forbidden(why) => (StatusCode::FORBIDDEN, ErrorBody::new("forbidden", why)),
+            IssuerError::Forbidden(why) => {
+                (StatusCode::FORBIDDEN, ErrorBody::new("forbidden", why))
+            }
             IssuerError::Conflict(why) => (StatusCode::CONFLICT, ErrorBody::new("conflict", why)),
             IssuerError::Sign(e) => (
                 StatusCode::UNPROCESSABLE_ENTITY,

@@ -125,7 +125,10 @@ pub fn new_salt() -> String {
 
 /// Hex SHA-256 of arbitrary bytes (request fingerprints).
 pub fn sha256_hex(b: &[u8]) -> String {
-    Sha256::digest(b).iter().map(|b| format!("{b:02x}")).collect()
+    Sha256::digest(b)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 #[cfg(test)]

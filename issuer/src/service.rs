@@ -5,14 +5,17 @@
 use microcred_core::did::{did_web_for, DidDocument, VerificationMethod};
 use microcred_core::keys::{KeyPair, PublicKey};
 use microcred_core::model::{
-    AchievementDefinition, Did, HttpUrl, IssuedAchievement, ModelError, ModelErrors, MicroCredential,
+    AchievementDefinition, Did, HttpUrl, IssuedAchievement, MicroCredential, ModelError,
+    ModelErrors,
 };
 use microcred_core::proof::{self, Cryptosuite, ProofOptions};
 use serde::Serialize;
 use sqlx::AnyPool;
 use time::OffsetDateTime;
 
-use crate::db::{self, achievements::AchievementRow, credentials::CredentialRow, institutions::InstitutionRow};
+use crate::db::{
+    self, achievements::AchievementRow, credentials::CredentialRow, institutions::InstitutionRow,
+};
 use crate::domain::institution::{awarding_body, is_slug, InstitutionView, NewInstitution};
 use crate::domain::issuance::{IssueRequest, IssueRequestDoc};
 use crate::error::IssuerError;
@@ -111,7 +114,11 @@ impl Issuer {
     pub fn new(pool: AnyPool, master: MasterKey, config: IssuerConfig) -> Self {
         let mut config = config;
         config.public_url = config.public_url.trim_end_matches('/').to_owned();
-        Self { pool, master, config }
+        Self {
+            pool,
+            master,
+            config,
+        }
     }
 
     /// The public base URL.
@@ -126,14 +133,25 @@ impl Issuer {
     pub async fn bootstrap(&self) -> Result<Option<String>, IssuerError> {
         let token = secrets::new_token();
         let mut c = self.pool.acquire().await?;
-        let created = db::platform_setup::insert_platform_setup(&mut c, &secrets::hash_token(&token), db::now()).await?;
+        let created = db::platform_setup::insert_platform_setup(
+            &mut c,
+            &secrets::hash_token(&token),
+            db::now(),
+        )
+        .await?;
         Ok(created.then_some(token))
     }
 
     /// Exchanges the setup token for the platform administrator's API token (shown once).
     pub async fn complete_setup(&self, setup_token: &str) -> Result<String, IssuerError> {
         let mut tx = self.pool.begin().await?;
-        if !db::platform_setup::complete_platform_setup(&mut tx, &secrets::hash_token(setup_token), db::now()).await? {
+        if !db::platform_setup::complete_platform_setup(
+            &mut tx,
+            &secrets::hash_token(setup_token),
+            db::now(),
+        )
+        .await?
+        {
             return Err(IssuerError::Forbidden(
                 "the setup token is wrong or was already used".into(),
             ));
@@ -168,19 +186,29 @@ impl Issuer {
                 institution_id,
                 role: row.role,
             },
-            _ => return Err(IssuerError::Unauthorized("the API token is not valid".into())),
+            _ => {
+                return Err(IssuerError::Unauthorized(
+                    "the API token is not valid".into(),
+                ))
+            }
         })
     }
 
     fn require_admin(p: &Principal) -> Result<(), IssuerError> {
         match p {
             Principal::PlatformAdmin => Ok(()),
-            _ => Err(IssuerError::Forbidden("only the platform administrator can do this".into())),
+            _ => Err(IssuerError::Forbidden(
+                "only the platform administrator can do this".into(),
+            )),
         }
     }
 
     /// The institution `slug`, if the caller may act for it (the admin may act for any).
-    async fn institution_for(&self, p: &Principal, slug: &str) -> Result<InstitutionRow, IssuerError> {
+    async fn institution_for(
+        &self,
+        p: &Principal,
+        slug: &str,
+    ) -> Result<InstitutionRow, IssuerError> {
         let row = db::institutions::find_institution_by_slug(&self.pool, slug)
             .await?
             .ok_or_else(|| IssuerError::NotFound(format!("institution `{slug}`")))?;
@@ -188,7 +216,9 @@ impl Issuer {
             Principal::PlatformAdmin => Ok(row),
             Principal::Institution { institution_id, .. } if *institution_id == row.id => Ok(row),
             // Do not reveal other tenants.
-            Principal::Institution { .. } => Err(IssuerError::NotFound(format!("institution `{slug}`"))),
+            Principal::Institution { .. } => {
+                Err(IssuerError::NotFound(format!("institution `{slug}`")))
+            }
         }
     }
 
@@ -203,7 +233,10 @@ impl Issuer {
         InstitutionView {
             slug: r.slug.clone(),
             did: self.institution_did(&r.slug).to_string(),
-            did_document_url: format!("{}/institutions/{}/did.json", self.config.public_url, r.slug),
+            did_document_url: format!(
+                "{}/institutions/{}/did.json",
+                self.config.public_url, r.slug
+            ),
             legal_name: r.legal_name.clone(),
             registration_number: r.registration_number.clone(),
             country: r.country.clone(),
@@ -216,7 +249,11 @@ impl Issuer {
     }
 
     /// Creates an institution with its first signing key (admin only).
-    pub async fn create_institution(&self, p: &Principal, n: NewInstitution) -> Result<InstitutionView, IssuerError> {
+    pub async fn create_institution(
+        &self,
+        p: &Principal,
+        n: NewInstitution,
+    ) -> Result<InstitutionView, IssuerError> {
         Self::require_admin(p)?;
         let row = InstitutionRow {
             id: new_id(),
@@ -234,7 +271,10 @@ impl Issuer {
         let mut tx = self.pool.begin().await?;
         if let Err(e) = db::institutions::insert_institution(&mut tx, &row).await {
             return Err(if db::is_unique_violation(&e) {
-                IssuerError::Conflict(format!("an institution with slug `{}` already exists", n.slug))
+                IssuerError::Conflict(format!(
+                    "an institution with slug `{}` already exists",
+                    n.slug
+                ))
             } else {
                 e.into()
             });
@@ -244,7 +284,11 @@ impl Issuer {
         Ok(self.view(&row))
     }
 
-    async fn add_key(&self, c: &mut sqlx::AnyConnection, institution_id: &str) -> Result<String, IssuerError> {
+    async fn add_key(
+        &self,
+        c: &mut sqlx::AnyConnection,
+        institution_id: &str,
+    ) -> Result<String, IssuerError> {
         let n = db::signing_keys::count_signing_keys(c, institution_id).await?;
         let key = KeyPair::generate();
         let kid = format!("key-{}", n + 1);
@@ -265,7 +309,10 @@ impl Issuer {
     }
 
     /// Every institution (admin only).
-    pub async fn list_institutions(&self, p: &Principal) -> Result<Vec<InstitutionView>, IssuerError> {
+    pub async fn list_institutions(
+        &self,
+        p: &Principal,
+    ) -> Result<Vec<InstitutionView>, IssuerError> {
         Self::require_admin(p)?;
         Ok(db::institutions::list_institutions(&self.pool)
             .await?
@@ -275,17 +322,28 @@ impl Issuer {
     }
 
     /// One institution.
-    pub async fn get_institution(&self, p: &Principal, slug: &str) -> Result<InstitutionView, IssuerError> {
+    pub async fn get_institution(
+        &self,
+        p: &Principal,
+        slug: &str,
+    ) -> Result<InstitutionView, IssuerError> {
         Ok(self.view(&self.institution_for(p, slug).await?))
     }
 
     /// Creates an API token for an institution (admin only); returns it once.
-    pub async fn create_institution_token(&self, p: &Principal, slug: &str, label: &str) -> Result<String, IssuerError> {
+    pub async fn create_institution_token(
+        &self,
+        p: &Principal,
+        slug: &str,
+        label: &str,
+    ) -> Result<String, IssuerError> {
         Self::require_admin(p)?;
         let inst = self.institution_for(p, slug).await?;
         let label = label.trim();
         if label.is_empty() || label.len() > 100 {
-            return Err(ModelError::new("label", "/label", "give a label of 1-100 characters").into());
+            return Err(
+                ModelError::new("label", "/label", "give a label of 1-100 characters").into(),
+            );
         }
         let token = secrets::new_token();
         let mut c = self.pool.acquire().await?;
@@ -327,21 +385,32 @@ impl Issuer {
         for k in db::signing_keys::list_signing_keys(&self.pool, &inst.id).await? {
             let key = PublicKey::from_multibase(&k.public_key_multibase)
                 .map_err(|e| IssuerError::Key(e.to_string()))?;
-            methods.push(VerificationMethod::multikey(format!("{did}#{}", k.kid), &did, &key));
+            methods.push(VerificationMethod::multikey(
+                format!("{did}#{}", k.kid),
+                &did,
+                &key,
+            ));
         }
         Ok(Some(DidDocument::with_keys(&did, methods)))
     }
 
     /// The DID document for one of our own DIDs (local resolution, no HTTP to ourselves).
     pub async fn resolve_own_did(&self, did: &Did) -> Result<Option<DidDocument>, IssuerError> {
-        let prefix = format!("{}:institutions:", did_web_for(&self.config.public_url, &[]).map_err(IssuerError::from)?);
+        let prefix = format!(
+            "{}:institutions:",
+            did_web_for(&self.config.public_url, &[]).map_err(IssuerError::from)?
+        );
         match did.as_str().strip_prefix(&prefix) {
             Some(slug) if is_slug(slug) => self.did_document(slug).await,
             _ => Ok(None),
         }
     }
 
-    async fn active_key(&self, institution_id: &str, slug: &str) -> Result<(KeyPair, String), IssuerError> {
+    async fn active_key(
+        &self,
+        institution_id: &str,
+        slug: &str,
+    ) -> Result<(KeyPair, String), IssuerError> {
         let k = db::signing_keys::list_signing_keys(&self.pool, institution_id)
             .await?
             .into_iter()
@@ -354,13 +423,19 @@ impl Issuer {
         let seed: [u8; 32] = seed
             .try_into()
             .map_err(|_| IssuerError::Key("stored key is not 32 bytes".into()))?;
-        Ok((KeyPair::from_seed(seed), format!("{}#{}", self.institution_did(slug), k.kid)))
+        Ok((
+            KeyPair::from_seed(seed),
+            format!("{}#{}", self.institution_did(slug), k.kid),
+        ))
     }
 
     // ----- achievements ------------------------------------------------------------------
 
     fn achievement_url(&self, inst_slug: &str, slug: &str) -> String {
-        format!("{}/institutions/{inst_slug}/achievements/{slug}", self.config.public_url)
+        format!(
+            "{}/institutions/{inst_slug}/achievements/{slug}",
+            self.config.public_url
+        )
     }
 
     fn achievement_view(&self, inst_slug: &str, r: &AchievementRow) -> AchievementView {
@@ -382,14 +457,30 @@ impl Issuer {
     ) -> Result<AchievementView, IssuerError> {
         let inst = self.institution_for(p, inst_slug).await?;
         if !is_slug(slug) {
-            return Err(ModelError::new("slug", "/slug", "use 2-40 lower-case letters, digits and hyphens").into());
+            return Err(ModelError::new(
+                "slug",
+                "/slug",
+                "use 2-40 lower-case letters, digits and hyphens",
+            )
+            .into());
         }
         let def = AchievementDefinition::from_json(definition)?;
         let text = serde_json::to_string(&def.to_doc()).expect("serialisable");
         let mut tx = self.pool.begin().await?;
-        if let Err(e) = db::achievements::insert_achievement(&mut tx, &new_id(), &inst.id, slug, &text, db::now()).await {
+        if let Err(e) = db::achievements::insert_achievement(
+            &mut tx,
+            &new_id(),
+            &inst.id,
+            slug,
+            &text,
+            db::now(),
+        )
+        .await
+        {
             return Err(if db::is_unique_violation(&e) {
-                IssuerError::Conflict(format!("achievement `{slug}` already exists; PUT it to make a new version"))
+                IssuerError::Conflict(format!(
+                    "achievement `{slug}` already exists; PUT it to make a new version"
+                ))
             } else {
                 e.into()
             });
@@ -413,8 +504,14 @@ impl Issuer {
             .ok_or_else(|| IssuerError::NotFound(format!("achievement `{slug}`")))?;
         let text = serde_json::to_string(&def.to_doc()).expect("serialisable");
         let mut tx = self.pool.begin().await?;
-        if let Err(e) =
-            db::achievements::insert_achievement_version(&mut tx, &current.id, current.current_version + 1, &text, db::now()).await
+        if let Err(e) = db::achievements::insert_achievement_version(
+            &mut tx,
+            &current.id,
+            current.current_version + 1,
+            &text,
+            db::now(),
+        )
+        .await
         {
             return Err(if db::is_unique_violation(&e) {
                 IssuerError::Conflict("the achievement was changed at the same time; retry".into())
@@ -427,7 +524,12 @@ impl Issuer {
     }
 
     /// An achievement at its current version.
-    pub async fn get_achievement(&self, p: &Principal, inst_slug: &str, slug: &str) -> Result<AchievementView, IssuerError> {
+    pub async fn get_achievement(
+        &self,
+        p: &Principal,
+        inst_slug: &str,
+        slug: &str,
+    ) -> Result<AchievementView, IssuerError> {
         let inst = self.institution_for(p, inst_slug).await?;
         let r = db::achievements::find_achievement(&self.pool, &inst.id, slug)
             .await?
@@ -436,12 +538,21 @@ impl Issuer {
     }
 
     /// The public view of an achievement (anyone may read a definition).
-    pub async fn public_achievement(&self, inst_slug: &str, slug: &str) -> Result<AchievementView, IssuerError> {
-        self.get_achievement(&Principal::PlatformAdmin, inst_slug, slug).await
+    pub async fn public_achievement(
+        &self,
+        inst_slug: &str,
+        slug: &str,
+    ) -> Result<AchievementView, IssuerError> {
+        self.get_achievement(&Principal::PlatformAdmin, inst_slug, slug)
+            .await
     }
 
     /// An institution's achievements.
-    pub async fn list_achievements(&self, p: &Principal, inst_slug: &str) -> Result<Vec<AchievementView>, IssuerError> {
+    pub async fn list_achievements(
+        &self,
+        p: &Principal,
+        inst_slug: &str,
+    ) -> Result<Vec<AchievementView>, IssuerError> {
         let inst = self.institution_for(p, inst_slug).await?;
         Ok(db::achievements::list_achievements(&self.pool, &inst.id)
             .await?
@@ -477,14 +588,26 @@ impl Issuer {
         header_key: Option<String>,
     ) -> Result<Issued, IssuerError> {
         let inst = self.institution_for(p, inst_slug).await?;
-        let fingerprint = secrets::sha256_hex(serde_json::to_string(&doc).expect("serialisable").as_bytes());
+        let fingerprint = secrets::sha256_hex(
+            serde_json::to_string(&doc)
+                .expect("serialisable")
+                .as_bytes(),
+        );
         let req = doc.parse(header_key, &secrets::new_salt())?;
         self.issue_parsed(&inst, req, &fingerprint).await
     }
 
-    async fn issue_parsed(&self, inst: &InstitutionRow, req: IssueRequest, fingerprint: &str) -> Result<Issued, IssuerError> {
+    async fn issue_parsed(
+        &self,
+        inst: &InstitutionRow,
+        req: IssueRequest,
+        fingerprint: &str,
+    ) -> Result<Issued, IssuerError> {
         if let Some(key) = &req.idempotency_key {
-            if let Some(existing) = db::credentials::find_credential_by_idempotency_key(&self.pool, &inst.id, key).await? {
+            if let Some(existing) =
+                db::credentials::find_credential_by_idempotency_key(&self.pool, &inst.id, key)
+                    .await?
+            {
                 return self.replay(existing, fingerprint);
             }
         }
@@ -492,14 +615,22 @@ impl Issuer {
             .await?
             .ok_or_else(|| {
                 IssuerError::Validation(
-                    ModelError::new("achievement", "/achievement", format!("no achievement `{}` in this institution", req.achievement)).into(),
+                    ModelError::new(
+                        "achievement",
+                        "/achievement",
+                        format!("no achievement `{}` in this institution", req.achievement),
+                    )
+                    .into(),
                 )
             })?;
         let definition = AchievementDefinition::from_json(
-            &serde_json::from_str(&ach.definition).map_err(|e| IssuerError::Key(format!("stored definition: {e}")))?,
+            &serde_json::from_str(&ach.definition)
+                .map_err(|e| IssuerError::Key(format!("stored definition: {e}")))?,
         )
         .map_err(|e| IssuerError::Key(format!("stored definition: {e}")))?;
-        let issued_at = OffsetDateTime::now_utc().replace_nanosecond(0).expect("valid");
+        let issued_at = OffsetDateTime::now_utc()
+            .replace_nanosecond(0)
+            .expect("valid");
         let credential = MicroCredential {
             id: format!("urn:uuid:{}", uuid::Uuid::new_v4()),
             issuer: awarding_body(inst, self.institution_did(&inst.slug))?,
@@ -523,7 +654,11 @@ impl Issuer {
             return Err(IssuerError::Validation(ModelErrors(schema_errors)));
         }
         let (key, vm) = self.active_key(&inst.id, &inst.slug).await?;
-        let signed = proof::sign(&unsigned, &key, &ProofOptions::assertion(Cryptosuite::EddsaRdfc2022, vm))?;
+        let signed = proof::sign(
+            &unsigned,
+            &key,
+            &ProofOptions::assertion(Cryptosuite::EddsaRdfc2022, vm),
+        )?;
         let row = CredentialRow {
             id: credential.id.clone(),
             code: secrets::new_code(),
@@ -545,9 +680,10 @@ impl Issuer {
             Err(e) if db::is_unique_violation(&e) && req.idempotency_key.is_some() => {
                 // A concurrent request with the same key won: return its credential.
                 let key = req.idempotency_key.as_deref().expect("checked");
-                let existing = db::credentials::find_credential_by_idempotency_key(&self.pool, &inst.id, key)
-                    .await?
-                    .ok_or(IssuerError::Database(e))?;
+                let existing =
+                    db::credentials::find_credential_by_idempotency_key(&self.pool, &inst.id, key)
+                        .await?
+                        .ok_or(IssuerError::Database(e))?;
                 self.replay(existing, fingerprint)
             }
             Err(e) => Err(e.into()),
@@ -584,11 +720,21 @@ impl Issuer {
         for row in rows {
             let line = row.line;
             let outcome = match row.request {
-                Err(errors) => crate::bulk::RowOutcome::Error { line, errors: errors.0 },
+                Err(errors) => crate::bulk::RowOutcome::Error {
+                    line,
+                    errors: errors.0,
+                },
                 Ok(doc) => {
-                    let fingerprint = secrets::sha256_hex(serde_json::to_string(&doc).expect("serialisable").as_bytes());
+                    let fingerprint = secrets::sha256_hex(
+                        serde_json::to_string(&doc)
+                            .expect("serialisable")
+                            .as_bytes(),
+                    );
                     match doc.parse(None, &secrets::new_salt()) {
-                        Err(errors) => crate::bulk::RowOutcome::Error { line, errors: errors.0 },
+                        Err(errors) => crate::bulk::RowOutcome::Error {
+                            line,
+                            errors: errors.0,
+                        },
                         Ok(req) => match self.issue_parsed(&inst, req, &fingerprint).await {
                             Ok(i) => crate::bulk::RowOutcome::Issued {
                                 line,
@@ -597,7 +743,9 @@ impl Issuer {
                                 verification_url: i.verification_url,
                                 created: i.created,
                             },
-                            Err(IssuerError::Validation(e)) => crate::bulk::RowOutcome::Error { line, errors: e.0 },
+                            Err(IssuerError::Validation(e)) => {
+                                crate::bulk::RowOutcome::Error { line, errors: e.0 }
+                            }
                             Err(IssuerError::Conflict(m)) => crate::bulk::RowOutcome::Error {
                                 line,
                                 errors: vec![ModelError::new("idempotencyKey", "", m)],
@@ -614,16 +762,24 @@ impl Issuer {
 
     /// Signs a credential given whole (W3C VC-API `POST /credentials/issue`), as the caller's
     /// institution, and stores it under a new code. Our own credentials must pass our schema.
-    pub async fn issue_document(&self, p: &Principal, mut credential: serde_json::Value) -> Result<Issued, IssuerError> {
+    pub async fn issue_document(
+        &self,
+        p: &Principal,
+        mut credential: serde_json::Value,
+    ) -> Result<Issued, IssuerError> {
         let Principal::Institution { institution_id, .. } = p else {
-            return Err(IssuerError::Forbidden("use an institution's API token to issue".into()));
+            return Err(IssuerError::Forbidden(
+                "use an institution's API token to issue".into(),
+            ));
         };
         let inst = db::institutions::find_institution_by_id(&self.pool, institution_id)
             .await?
             .ok_or_else(|| IssuerError::NotFound("institution".into()))?;
         let did = self.institution_did(&inst.slug).to_string();
         let Some(obj) = credential.as_object_mut() else {
-            return Err(ModelError::new("credential", "/credential", "must be a JSON object").into());
+            return Err(
+                ModelError::new("credential", "/credential", "must be a JSON object").into(),
+            );
         };
         obj.remove("proof");
         match obj.get_mut("issuer") {
@@ -631,7 +787,8 @@ impl Issuer {
                 obj.insert("issuer".into(), did.clone().into());
             }
             Some(serde_json::Value::String(s)) if *s == did => {}
-            Some(serde_json::Value::Object(o)) if o.get("id").and_then(|v| v.as_str()) == Some(&did) => {}
+            Some(serde_json::Value::Object(o))
+                if o.get("id").and_then(|v| v.as_str()) == Some(&did) => {}
             Some(_) => {
                 return Err(ModelError::new(
                     "issuer",
@@ -642,7 +799,10 @@ impl Issuer {
             }
         }
         if !obj.contains_key("id") {
-            obj.insert("id".into(), format!("urn:uuid:{}", uuid::Uuid::new_v4()).into());
+            obj.insert(
+                "id".into(),
+                format!("urn:uuid:{}", uuid::Uuid::new_v4()).into(),
+            );
         }
         if !obj.contains_key("validFrom") {
             let now = OffsetDateTime::now_utc()
@@ -655,11 +815,17 @@ impl Issuer {
         if microcred_core::verify::is_microcred_credential(&credential) {
             let errs = microcred_core::schema::validate_credential(&credential);
             if !errs.is_empty() {
-                return Err(IssuerError::Validation(ModelErrors(errs.into_iter().map(|e| e.under("/credential")).collect())));
+                return Err(IssuerError::Validation(ModelErrors(
+                    errs.into_iter().map(|e| e.under("/credential")).collect(),
+                )));
             }
         }
         let (key, vm) = self.active_key(&inst.id, &inst.slug).await?;
-        let signed = proof::sign(&credential, &key, &ProofOptions::assertion(Cryptosuite::EddsaRdfc2022, vm))?;
+        let signed = proof::sign(
+            &credential,
+            &key,
+            &ProofOptions::assertion(Cryptosuite::EddsaRdfc2022, vm),
+        )?;
         let id = signed["id"].as_str().unwrap_or_default().to_owned();
         let name = signed
             .pointer("/credentialSubject/name")
@@ -682,28 +848,40 @@ impl Issuer {
             created_at: db::now(),
         };
         let mut c = self.pool.acquire().await?;
-        db::credentials::insert_credential(&mut c, &row).await.map_err(|e| {
-            if db::is_unique_violation(&e) {
-                IssuerError::Conflict(format!("a credential with id {id} already exists"))
-            } else {
-                e.into()
-            }
-        })?;
+        db::credentials::insert_credential(&mut c, &row)
+            .await
+            .map_err(|e| {
+                if db::is_unique_violation(&e) {
+                    IssuerError::Conflict(format!("a credential with id {id} already exists"))
+                } else {
+                    e.into()
+                }
+            })?;
         Ok(self.issued(&row, true))
     }
 
     /// An institution's credentials, newest first (at most `limit`).
-    pub async fn list_credentials(&self, p: &Principal, inst_slug: &str, limit: i64) -> Result<Vec<Issued>, IssuerError> {
+    pub async fn list_credentials(
+        &self,
+        p: &Principal,
+        inst_slug: &str,
+        limit: i64,
+    ) -> Result<Vec<Issued>, IssuerError> {
         let inst = self.institution_for(p, inst_slug).await?;
-        Ok(db::credentials::list_credentials(&self.pool, &inst.id, limit.clamp(1, 500))
-            .await?
-            .iter()
-            .map(|r| self.issued(r, false))
-            .collect())
+        Ok(
+            db::credentials::list_credentials(&self.pool, &inst.id, limit.clamp(1, 500))
+                .await?
+                .iter()
+                .map(|r| self.issued(r, false))
+                .collect(),
+        )
     }
 
     /// The credential with this public code (for the verifier).
-    pub async fn credential_by_code(&self, code: &str) -> Result<Option<StoredCredential>, IssuerError> {
+    pub async fn credential_by_code(
+        &self,
+        code: &str,
+    ) -> Result<Option<StoredCredential>, IssuerError> {
         let Some(row) = db::credentials::find_credential_by_code(&self.pool, code).await? else {
             return Ok(None);
         };
@@ -713,7 +891,8 @@ impl Issuer {
             .unwrap_or_default();
         Ok(Some(StoredCredential {
             code: row.code,
-            document: serde_json::from_str(&row.document).map_err(|e| IssuerError::Key(e.to_string()))?,
+            document: serde_json::from_str(&row.document)
+                .map_err(|e| IssuerError::Key(e.to_string()))?,
             institution_slug: slug,
         }))
     }
@@ -738,8 +917,13 @@ impl Issuer {
         }
         .parse()?;
         self.create_institution(&admin, inst).await?;
-        let def: serde_json::Value = serde_json::from_str(crate::DEMO_ACHIEVEMENT).expect("demo definition is JSON");
-        self.create_achievement(&admin, "demo", "data-protection", &def).await?;
-        Ok(Some(self.create_institution_token(&admin, "demo", "demo registrar").await?))
+        let def: serde_json::Value =
+            serde_json::from_str(crate::DEMO_ACHIEVEMENT).expect("demo definition is JSON");
+        self.create_achievement(&admin, "demo", "data-protection", &def)
+            .await?;
+        Ok(Some(
+            self.create_institution_token(&admin, "demo", "demo registrar")
+                .await?,
+        ))
     }
 }

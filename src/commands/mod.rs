@@ -3,6 +3,7 @@
 mod bench;
 mod canonicalize;
 mod keygen;
+mod serve;
 mod sign;
 mod verify;
 
@@ -12,7 +13,11 @@ use crate::cli::{Cli, Command};
 
 /// Runs the chosen subcommand and gives the process exit code.
 pub async fn run(cli: Cli) -> ExitCode {
-    match cli.command {
+    let Some(command) = cli.command else {
+        return serve::run_default().await;
+    };
+    match command {
+        Command::Serve(args) => serve::run(args).await,
         Command::Verify {
             file,
             json,

@@ -1,1 +1,123 @@
-//! placeholder
+//! The verifier service: anyone checks a credential.
+//!
+//! - Public pages: `/v/{code}` (the page a QR code on a certificate opens: verdict first, then
+//!   issuer, learner and every EU element, in English or Romanian, no JavaScript),
+//!   `/v/{code}/qr.svg|png`, `/v/{code}/credential.json`, and `/verify` (paste or upload any
+//!   credential).
+//! - W3C VC-API: `POST /credentials/verify`, `POST /presentations/verify`.
+//!
+//! The verifier does not import the issuer: it looks issued credentials up through
+//! [`CredentialLookup`] and our own DIDs through [`resolver::LocalDids`]; the binary wires
+//! both.
+
+pub mod error;
+pub mod http;
+pub mod i18n;
+pub mod pages;
+pub mod qr;
+pub mod resolver;
+pub mod vc_api;
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+pub use error::ApiError;
+pub use resolver::{LocalDids, NoLocalDids, Resolver};
+
+/// A boxed future of a lookup.
+pub type LookupFuture<'a> =
+    Pin<Box<dyn Future<Output = Result<Option<serde_json::Value>, String>> + Send + 'a>>;
+
+/// Finds an issued credential (the signed JSON) by its public code.
+pub trait CredentialLookup: Send + Sync {
+    /// The credential with `code`, if any.
+    fn find_by_code<'a>(&'a self, code: &'a str) -> LookupFuture<'a>;
+}
+
+/// No stored credentials (a verifier running alone: `/verify` and VC-API still work).
+#[derive(Debug, Default)]
+pub struct NoCredentials;
+
+impl CredentialLookup for NoCredentials {
+    fn find_by_code<'a>(&'a self, _code: &'a str) -> LookupFuture<'a> {
+        Box::pin(async { Ok(None) })
+    }
+}
+
+/// The verifier.
+#[derive(Clone)]
+pub struct Verifier {
+    /// DID resolution.
+    pub resolver: Arc<Resolver>,
+    /// Issued credentials by code.
+    pub credentials: Arc<dyn CredentialLookup>,
+    /// Public base URL (for QR codes).
+    pub public_url: String,
+    templates: Arc<minijinja::Environment<'static>>,
+}
+
+impl std::fmt::Debug for Verifier {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Verifier")
+            .field("public_url", &self.public_url)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Verifier {
+    /// A verifier.
+    pub fn new(
+        resolver: Arc<Resolver>,
+        credentials: Arc<dyn CredentialLookup>,
+        public_url: &str,
+    ) -> Self {
+        let mut env = minijinja::Environment::new();
+        for (name, text) in [
+            ("base.html", include_str!("../templates/base.html")),
+            (
+                "credential.html",
+                include_str!("../templates/credential.html"),
+            ),
+            (
+                "not_found.html",
+                include_str!("../templates/not_found.html"),
+            ),
+            ("verify.html", include_str!("../templates/verify.html")),
+        ] {
+            env.add_template(name, text).expect("templates parse");
+        }
+        Self {
+            resolver,
+            credentials,
+            public_url: public_url.trim_end_matches('/').to_owned(),
+            templates: Arc::new(env),
+        }
+    }
+
+    /// Renders a template.
+    pub fn render(&self, name: &str, ctx: impl serde::Serialize) -> Result<String, ApiError> {
+        self.templates
+            .get_template(name)
+            .and_then(|t| t.render(ctx))
+            .map_err(|e| ApiError::Internal(format!("template {name}: {e}")))
+    }
+
+    /// Verifies a credential now.
+    pub async fn verify(
+        &self,
+        doc: &serde_json::Value,
+    ) -> microcred_core::verify::VerificationReport {
+        microcred_core::verify::verify_credential(
+            doc,
+            self.resolver.as_ref(),
+            time::OffsetDateTime::now_utc(),
+        )
+        .await
+    }
+}
+
+/// The verifier's router, ready to merge.
+pub fn router(verifier: Verifier) -> axum::Router {
+    http::router().with_state(verifier)
+}

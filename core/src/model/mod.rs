@@ -8,6 +8,7 @@ mod lang;
 mod values;
 mod vocab;
 
+pub use achievement::pointer_of as json_pointer;
 pub use achievement::{
     AchievementDefinition, AchievementDefinitionDoc, LearningOutcome, LearningOutcomeDoc,
     QualityAssurance, QualityAssuranceDoc, Stackability, StackabilityDoc, Workload, WorkloadDoc,
@@ -16,7 +17,6 @@ pub use credential::{
     credential_context, parse_datetime, AwardingBody, Did, Evidence, IdentityType,
     IssuedAchievement, Learner, LearnerIdentity, MicroCredential, PostalAddress, CREDENTIALS_V2,
 };
-pub use achievement::pointer_of as json_pointer;
 pub use error::{ModelError, ModelErrors};
 pub use lang::{LangString, LangStringDoc};
 pub use values::{CountryCode, Ects, EqfLevel, EscoSkill, Hours, HttpUrl, ISO_3166_ALPHA2};

@@ -76,19 +76,29 @@ pub async fn insert_achievement_version(
 }
 
 /// An institution's achievement at its current version.
-pub async fn find_achievement(p: &AnyPool, institution_id: &str, slug: &str) -> Result<Option<AchievementRow>, sqlx::Error> {
-    sqlx::query(&format!("{SELECT} WHERE a.institution_id = $1 AND a.slug = $2 AND v.version = a.current_version"))
-        .bind(institution_id)
-        .bind(slug)
-        .fetch_optional(p)
-        .await?
-        .as_ref()
-        .map(from_row)
-        .transpose()
+pub async fn find_achievement(
+    p: &AnyPool,
+    institution_id: &str,
+    slug: &str,
+) -> Result<Option<AchievementRow>, sqlx::Error> {
+    sqlx::query(&format!(
+        "{SELECT} WHERE a.institution_id = $1 AND a.slug = $2 AND v.version = a.current_version"
+    ))
+    .bind(institution_id)
+    .bind(slug)
+    .fetch_optional(p)
+    .await?
+    .as_ref()
+    .map(from_row)
+    .transpose()
 }
 
 /// An achievement at a given version.
-pub async fn find_achievement_version(p: &AnyPool, achievement_id: &str, version: i64) -> Result<Option<AchievementRow>, sqlx::Error> {
+pub async fn find_achievement_version(
+    p: &AnyPool,
+    achievement_id: &str,
+    version: i64,
+) -> Result<Option<AchievementRow>, sqlx::Error> {
     sqlx::query(&format!("{SELECT} WHERE a.id = $1 AND v.version = $2"))
         .bind(achievement_id)
         .bind(version)
@@ -100,12 +110,17 @@ pub async fn find_achievement_version(p: &AnyPool, achievement_id: &str, version
 }
 
 /// An institution's achievements at their current versions.
-pub async fn list_achievements(p: &AnyPool, institution_id: &str) -> Result<Vec<AchievementRow>, sqlx::Error> {
-    sqlx::query(&format!("{SELECT} WHERE a.institution_id = $1 AND v.version = a.current_version ORDER BY a.slug"))
-        .bind(institution_id)
-        .fetch_all(p)
-        .await?
-        .iter()
-        .map(from_row)
-        .collect()
+pub async fn list_achievements(
+    p: &AnyPool,
+    institution_id: &str,
+) -> Result<Vec<AchievementRow>, sqlx::Error> {
+    sqlx::query(&format!(
+        "{SELECT} WHERE a.institution_id = $1 AND v.version = a.current_version ORDER BY a.slug"
+    ))
+    .bind(institution_id)
+    .fetch_all(p)
+    .await?
+    .iter()
+    .map(from_row)
+    .collect()
 }

@@ -37,7 +37,10 @@ pub async fn insert_api_token(c: &mut AnyConnection, r: &ApiTokenRow) -> Result<
 }
 
 /// The live (not revoked) token with this hash.
-pub async fn find_api_token(p: &AnyPool, token_hash: &str) -> Result<Option<ApiTokenRow>, sqlx::Error> {
+pub async fn find_api_token(
+    p: &AnyPool,
+    token_hash: &str,
+) -> Result<Option<ApiTokenRow>, sqlx::Error> {
     let row = sqlx::query(
         "SELECT id, token_hash, scope, institution_id, role, label, created_at, revoked_at \
          FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL",

@@ -42,7 +42,10 @@ fn from_row(r: &sqlx::any::AnyRow) -> Result<CredentialRow, sqlx::Error> {
 }
 
 /// Inserts a credential (fails with a unique violation on a reused idempotency key or code).
-pub async fn insert_credential(c: &mut AnyConnection, r: &CredentialRow) -> Result<(), sqlx::Error> {
+pub async fn insert_credential(
+    c: &mut AnyConnection,
+    r: &CredentialRow,
+) -> Result<(), sqlx::Error> {
     sqlx::query(&format!(
         "INSERT INTO credentials ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
     ))
@@ -65,14 +68,19 @@ pub async fn insert_credential(c: &mut AnyConnection, r: &CredentialRow) -> Resu
 }
 
 /// The credential with this public code.
-pub async fn find_credential_by_code(p: &AnyPool, code: &str) -> Result<Option<CredentialRow>, sqlx::Error> {
-    sqlx::query(&format!("SELECT {COLUMNS} FROM credentials WHERE code = $1"))
-        .bind(code)
-        .fetch_optional(p)
-        .await?
-        .as_ref()
-        .map(from_row)
-        .transpose()
+pub async fn find_credential_by_code(
+    p: &AnyPool,
+    code: &str,
+) -> Result<Option<CredentialRow>, sqlx::Error> {
+    sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM credentials WHERE code = $1"
+    ))
+    .bind(code)
+    .fetch_optional(p)
+    .await?
+    .as_ref()
+    .map(from_row)
+    .transpose()
 }
 
 /// The credential an institution issued under this idempotency key.
@@ -94,7 +102,11 @@ pub async fn find_credential_by_idempotency_key(
 }
 
 /// An institution's credentials, newest first.
-pub async fn list_credentials(p: &AnyPool, institution_id: &str, limit: i64) -> Result<Vec<CredentialRow>, sqlx::Error> {
+pub async fn list_credentials(
+    p: &AnyPool,
+    institution_id: &str,
+    limit: i64,
+) -> Result<Vec<CredentialRow>, sqlx::Error> {
     sqlx::query(&format!(
         "SELECT {COLUMNS} FROM credentials WHERE institution_id = $1 ORDER BY created_at DESC, id LIMIT $2"
     ))

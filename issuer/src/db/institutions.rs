@@ -38,7 +38,10 @@ fn from_row(r: &sqlx::any::AnyRow) -> Result<InstitutionRow, sqlx::Error> {
 }
 
 /// Inserts an institution.
-pub async fn insert_institution(c: &mut AnyConnection, r: &InstitutionRow) -> Result<(), sqlx::Error> {
+pub async fn insert_institution(
+    c: &mut AnyConnection,
+    r: &InstitutionRow,
+) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO institutions (id, slug, legal_name, registration_number, country, street, locality, postal_code, website, logo_url, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
@@ -60,18 +63,26 @@ pub async fn insert_institution(c: &mut AnyConnection, r: &InstitutionRow) -> Re
 }
 
 /// The institution with this slug.
-pub async fn find_institution_by_slug(p: &AnyPool, slug: &str) -> Result<Option<InstitutionRow>, sqlx::Error> {
-    sqlx::query(&format!("SELECT {COLUMNS} FROM institutions WHERE slug = $1"))
-        .bind(slug)
-        .fetch_optional(p)
-        .await?
-        .as_ref()
-        .map(from_row)
-        .transpose()
+pub async fn find_institution_by_slug(
+    p: &AnyPool,
+    slug: &str,
+) -> Result<Option<InstitutionRow>, sqlx::Error> {
+    sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM institutions WHERE slug = $1"
+    ))
+    .bind(slug)
+    .fetch_optional(p)
+    .await?
+    .as_ref()
+    .map(from_row)
+    .transpose()
 }
 
 /// The institution with this id.
-pub async fn find_institution_by_id(p: &AnyPool, id: &str) -> Result<Option<InstitutionRow>, sqlx::Error> {
+pub async fn find_institution_by_id(
+    p: &AnyPool,
+    id: &str,
+) -> Result<Option<InstitutionRow>, sqlx::Error> {
     sqlx::query(&format!("SELECT {COLUMNS} FROM institutions WHERE id = $1"))
         .bind(id)
         .fetch_optional(p)

@@ -3,7 +3,11 @@
 use sqlx::{AnyConnection, AnyPool, Row};
 
 /// Records the setup token hash, unless setup already started; true when recorded.
-pub async fn insert_platform_setup(c: &mut AnyConnection, token_hash: &str, at: i64) -> Result<bool, sqlx::Error> {
+pub async fn insert_platform_setup(
+    c: &mut AnyConnection,
+    token_hash: &str,
+    at: i64,
+) -> Result<bool, sqlx::Error> {
     let exists = sqlx::query("SELECT id FROM platform_setup WHERE id = 1")
         .fetch_optional(&mut *c)
         .await?
@@ -20,7 +24,11 @@ pub async fn insert_platform_setup(c: &mut AnyConnection, token_hash: &str, at: 
 }
 
 /// Consumes the setup token: true when it matched and setup was not yet completed.
-pub async fn complete_platform_setup(c: &mut AnyConnection, token_hash: &str, at: i64) -> Result<bool, sqlx::Error> {
+pub async fn complete_platform_setup(
+    c: &mut AnyConnection,
+    token_hash: &str,
+    at: i64,
+) -> Result<bool, sqlx::Error> {
     let done = sqlx::query(
         "UPDATE platform_setup SET completed_at = $1, setup_token_hash = NULL \
          WHERE id = 1 AND completed_at IS NULL AND setup_token_hash = $2",

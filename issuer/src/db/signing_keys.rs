@@ -29,7 +29,10 @@ fn from_row(r: &sqlx::any::AnyRow) -> Result<SigningKeyRow, sqlx::Error> {
 }
 
 /// Inserts a key.
-pub async fn insert_signing_key(c: &mut AnyConnection, r: &SigningKeyRow) -> Result<(), sqlx::Error> {
+pub async fn insert_signing_key(
+    c: &mut AnyConnection,
+    r: &SigningKeyRow,
+) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO signing_keys (id, institution_id, kid, public_key_multibase, secret_ciphertext, created_at, retired_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -47,7 +50,10 @@ pub async fn insert_signing_key(c: &mut AnyConnection, r: &SigningKeyRow) -> Res
 }
 
 /// Every key of an institution, oldest first.
-pub async fn list_signing_keys(p: &AnyPool, institution_id: &str) -> Result<Vec<SigningKeyRow>, sqlx::Error> {
+pub async fn list_signing_keys(
+    p: &AnyPool,
+    institution_id: &str,
+) -> Result<Vec<SigningKeyRow>, sqlx::Error> {
     sqlx::query(
         "SELECT id, institution_id, kid, public_key_multibase, secret_ciphertext, created_at, retired_at \
          FROM signing_keys WHERE institution_id = $1 ORDER BY created_at, kid",
@@ -61,17 +67,26 @@ pub async fn list_signing_keys(p: &AnyPool, institution_id: &str) -> Result<Vec<
 }
 
 /// Retires every active key of an institution.
-pub async fn retire_signing_keys(c: &mut AnyConnection, institution_id: &str, at: i64) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE signing_keys SET retired_at = $1 WHERE institution_id = $2 AND retired_at IS NULL")
-        .bind(at)
-        .bind(institution_id)
-        .execute(c)
-        .await?;
+pub async fn retire_signing_keys(
+    c: &mut AnyConnection,
+    institution_id: &str,
+    at: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE signing_keys SET retired_at = $1 WHERE institution_id = $2 AND retired_at IS NULL",
+    )
+    .bind(at)
+    .bind(institution_id)
+    .execute(c)
+    .await?;
     Ok(())
 }
 
 /// How many keys an institution has had (for the next `kid`).
-pub async fn count_signing_keys(c: &mut AnyConnection, institution_id: &str) -> Result<i64, sqlx::Error> {
+pub async fn count_signing_keys(
+    c: &mut AnyConnection,
+    institution_id: &str,
+) -> Result<i64, sqlx::Error> {
     sqlx::query("SELECT COUNT(*) AS n FROM signing_keys WHERE institution_id = $1")
         .bind(institution_id)
         .fetch_one(c)

@@ -1,7 +1,9 @@
 //! An institution (tenant, awarding body): its legal identity (Annex I element 4), country
 //! (element 3) and its did:web identifier.
 
-use microcred_core::model::{AwardingBody, CountryCode, Did, HttpUrl, ModelError, ModelErrors, PostalAddress};
+use microcred_core::model::{
+    AwardingBody, CountryCode, Did, HttpUrl, ModelError, ModelErrors, PostalAddress,
+};
 use serde::{Deserialize, Serialize};
 
 use crate::db::institutions::InstitutionRow;
@@ -55,7 +57,8 @@ pub struct NewInstitution {
 /// Whether `s` is a valid slug.
 pub fn is_slug(s: &str) -> bool {
     (2..=40).contains(&s.len())
-        && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
         && !s.starts_with('-')
         && !s.ends_with('-')
 }
@@ -65,7 +68,11 @@ fn text(errs: &mut ModelErrors, element: &str, path: &str, v: &str, max: usize) 
     if t.is_empty() {
         errs.push(ModelError::new(element, path, "must not be empty"));
     } else if t.chars().count() > max {
-        errs.push(ModelError::new(element, path, format!("must be at most {max} characters")));
+        errs.push(ModelError::new(
+            element,
+            path,
+            format!("must be at most {max} characters"),
+        ));
     }
     t.to_owned()
 }

@@ -96,7 +96,11 @@ pub struct IssueRequest {
 }
 
 /// Parses `2026-06-30` as midnight UTC, or any RFC 3339 date-time.
-pub fn parse_date_or_datetime(element: &str, path: &str, s: &str) -> Result<OffsetDateTime, ModelError> {
+pub fn parse_date_or_datetime(
+    element: &str,
+    path: &str,
+    s: &str,
+) -> Result<OffsetDateTime, ModelError> {
     let s = s.trim();
     if s.len() == 10 {
         return parse_datetime(element, path, &format!("{s}T00:00:00Z")).map_err(|_| {
@@ -106,10 +110,20 @@ pub fn parse_date_or_datetime(element: &str, path: &str, s: &str) -> Result<Offs
     parse_datetime(element, path, s)
 }
 
-fn bounded(errs: &mut ModelErrors, element: &str, path: &str, v: Option<String>, max: usize) -> Option<String> {
+fn bounded(
+    errs: &mut ModelErrors,
+    element: &str,
+    path: &str,
+    v: Option<String>,
+    max: usize,
+) -> Option<String> {
     let v = v.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty())?;
     if v.chars().count() > max {
-        errs.push(ModelError::new(element, path, format!("must be at most {max} characters")));
+        errs.push(ModelError::new(
+            element,
+            path,
+            format!("must be at most {max} characters"),
+        ));
         return None;
     }
     Some(v)
@@ -118,31 +132,56 @@ fn bounded(errs: &mut ModelErrors, element: &str, path: &str, v: Option<String>,
 impl IssueRequestDoc {
     /// Checks every field (salting and hashing the learner's identifiers), listing every
     /// problem. `header_key` is the `Idempotency-Key` header, if any.
-    pub fn parse(self, header_key: Option<String>, salt: &str) -> Result<IssueRequest, ModelErrors> {
+    pub fn parse(
+        self,
+        header_key: Option<String>,
+        salt: &str,
+    ) -> Result<IssueRequest, ModelErrors> {
         let mut errs = ModelErrors::default();
         let l = self.learner;
         let name = l.name.trim().to_owned();
         if name.is_empty() {
-            errs.push(ModelError::new("learner", "/learner/name", "the learner's name is required"));
+            errs.push(ModelError::new(
+                "learner",
+                "/learner/name",
+                "the learner's name is required",
+            ));
         } else if name.chars().count() > 200 {
-            errs.push(ModelError::new("learner", "/learner/name", "must be at most 200 characters"));
+            errs.push(ModelError::new(
+                "learner",
+                "/learner/name",
+                "must be at most 200 characters",
+            ));
         }
         let mut identities = Vec::new();
-        let email = l.email.map(|e| e.trim().to_lowercase()).filter(|e| !e.is_empty());
+        let email = l
+            .email
+            .map(|e| e.trim().to_lowercase())
+            .filter(|e| !e.is_empty());
         for (kind, value, path) in [
             (IdentityType::Email, &email, "/learner/email"),
-            (IdentityType::NationalId, &l.national_id, "/learner/nationalId"),
+            (
+                IdentityType::NationalId,
+                &l.national_id,
+                "/learner/nationalId",
+            ),
             (IdentityType::Other, &l.lms_id, "/learner/lmsId"),
         ] {
             if let Some(v) = value.as_deref().filter(|v| !v.trim().is_empty()) {
                 if v.len() > 320 {
-                    errs.push(ModelError::new("learner", path, "must be at most 320 characters"));
+                    errs.push(ModelError::new(
+                        "learner",
+                        path,
+                        "must be at most 320 characters",
+                    ));
                     continue;
                 }
-                if let Some(id) = errs.take(LearnerIdentity::hashed(kind, v, salt).map_err(|mut e| {
-                    e.path = path.into();
-                    e
-                })) {
+                if let Some(id) =
+                    errs.take(LearnerIdentity::hashed(kind, v, salt).map_err(|mut e| {
+                        e.path = path.into();
+                        e
+                    }))
+                {
                     identities.push(id);
                 }
             }
@@ -179,10 +218,18 @@ impl IssueRequestDoc {
         }
         let valid_until = date(&mut errs, self.valid_until, "validUntil");
         if valid_until.is_some_and(|u| u <= OffsetDateTime::now_utc()) {
-            errs.push(ModelError::new("validUntil", "/validUntil", "must be in the future"));
+            errs.push(ModelError::new(
+                "validUntil",
+                "/validUntil",
+                "must be in the future",
+            ));
         }
         if self.evidence.len() > 10 {
-            errs.push(ModelError::new("evidence", "/evidence", "at most 10 pieces of evidence"));
+            errs.push(ModelError::new(
+                "evidence",
+                "/evidence",
+                "at most 10 pieces of evidence",
+            ));
         }
         let evidence = self
             .evidence
@@ -196,11 +243,25 @@ impl IssueRequestDoc {
                         x
                     }))
                 }),
-                name: bounded(&mut errs, "evidence", &format!("/evidence/{i}/name"), e.name, 200),
-                narrative: bounded(&mut errs, "evidence", &format!("/evidence/{i}/narrative"), e.narrative, 2000),
+                name: bounded(
+                    &mut errs,
+                    "evidence",
+                    &format!("/evidence/{i}/name"),
+                    e.name,
+                    200,
+                ),
+                narrative: bounded(
+                    &mut errs,
+                    "evidence",
+                    &format!("/evidence/{i}/narrative"),
+                    e.narrative,
+                    2000,
+                ),
             })
             .collect();
-        let idempotency_key = header_key.or(self.idempotency_key).map(|k| k.trim().to_owned());
+        let idempotency_key = header_key
+            .or(self.idempotency_key)
+            .map(|k| k.trim().to_owned());
         if let Some(k) = &idempotency_key {
             if k.is_empty() || k.len() > 200 || k.chars().any(char::is_control) {
                 errs.push(ModelError::new(

@@ -25,12 +25,9 @@ impl<S: Send + Sync, T: serde::de::DeserializeOwned> FromRequest<S> for ApiJson<
     type Rejection = BodyRejection;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let bytes = Bytes::from_request(req, state).await.map_err(|e| {
-            BodyRejection(
-                e.status(),
-                ErrorBody::new("bad_body", e.body_text()),
-            )
-        })?;
+        let bytes = Bytes::from_request(req, state)
+            .await
+            .map_err(|e| BodyRejection(e.status(), ErrorBody::new("bad_body", e.body_text())))?;
         parse_json_body(&bytes).map(ApiJson).map_err(|e| {
             let (status, code) = match &e {
                 BodyError::Syntax(_) => (StatusCode::BAD_REQUEST, "invalid_json"),
@@ -38,7 +35,10 @@ impl<S: Send + Sync, T: serde::de::DeserializeOwned> FromRequest<S> for ApiJson<
                 BodyError::Shape(_) => (StatusCode::UNPROCESSABLE_ENTITY, "validation_failed"),
             };
             let err = e.error().clone();
-            BodyRejection(status, ErrorBody::with_details(code, err.to_string(), vec![err]))
+            BodyRejection(
+                status,
+                ErrorBody::with_details(code, err.to_string(), vec![err]),
+            )
         })
     }
 }

@@ -22,7 +22,10 @@ type ApiResult<T> = Result<T, ApiError>;
 pub fn router() -> Router<IssuerState> {
     Router::new()
         .route("/api/v1/setup", post(setup))
-        .route("/api/v1/institutions", post(create_institution).get(list_institutions))
+        .route(
+            "/api/v1/institutions",
+            post(create_institution).get(list_institutions),
+        )
         .route("/api/v1/institutions/{slug}", get(get_institution))
         .route("/api/v1/institutions/{slug}/tokens", post(create_token))
         .route("/api/v1/institutions/{slug}/keys/rotate", post(rotate_key))
@@ -44,7 +47,10 @@ pub fn router() -> Router<IssuerState> {
         )
         .route("/credentials/issue", post(vc_api_issue))
         .route("/institutions/{slug}/did.json", get(did_document))
-        .route("/institutions/{slug}/achievements/{achievement}", get(public_achievement))
+        .route(
+            "/institutions/{slug}/achievements/{achievement}",
+            get(public_achievement),
+        )
         .route("/contexts/microcred-v1.jsonld", get(context))
 }
 
@@ -66,7 +72,10 @@ pub struct TokenResponse {
 /// Exchange the one-time setup token for the platform administrator's API token.
 #[utoipa::path(post, path = "/api/v1/setup", request_body = SetupRequest,
     responses((status = 201, body = TokenResponse), (status = 403, description = "wrong or used token")))]
-async fn setup(State(s): State<IssuerState>, ApiJson(r): ApiJson<SetupRequest>) -> ApiResult<(StatusCode, Json<TokenResponse>)> {
+async fn setup(
+    State(s): State<IssuerState>,
+    ApiJson(r): ApiJson<SetupRequest>,
+) -> ApiResult<(StatusCode, Json<TokenResponse>)> {
     let token = s.issuer.complete_setup(&r.setup_token).await?;
     Ok((StatusCode::CREATED, Json(TokenResponse { token })))
 }
@@ -80,18 +89,28 @@ async fn create_institution(
     ApiJson(doc): ApiJson<NewInstitutionDoc>,
 ) -> ApiResult<(StatusCode, Json<InstitutionView>)> {
     let n = doc.parse().map_err(IssuerError::from)?;
-    Ok((StatusCode::CREATED, Json(s.issuer.create_institution(&p, n).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(s.issuer.create_institution(&p, n).await?),
+    ))
 }
 
 /// List institutions (platform administrator).
 #[utoipa::path(get, path = "/api/v1/institutions", responses((status = 200, body = Vec<InstitutionView>)), security(("bearer" = [])))]
-async fn list_institutions(State(s): State<IssuerState>, Caller(p): Caller) -> ApiResult<Json<Vec<InstitutionView>>> {
+async fn list_institutions(
+    State(s): State<IssuerState>,
+    Caller(p): Caller,
+) -> ApiResult<Json<Vec<InstitutionView>>> {
     Ok(Json(s.issuer.list_institutions(&p).await?))
 }
 
 /// One institution.
 #[utoipa::path(get, path = "/api/v1/institutions/{slug}", responses((status = 200, body = InstitutionView), (status = 404)), security(("bearer" = [])))]
-async fn get_institution(State(s): State<IssuerState>, Caller(p): Caller, Path(slug): Path<String>) -> ApiResult<Json<InstitutionView>> {
+async fn get_institution(
+    State(s): State<IssuerState>,
+    Caller(p): Caller,
+    Path(slug): Path<String>,
+) -> ApiResult<Json<InstitutionView>> {
     Ok(Json(s.issuer.get_institution(&p, &slug).await?))
 }
 
@@ -112,7 +131,10 @@ async fn create_token(
     Path(slug): Path<String>,
     ApiJson(r): ApiJson<NewTokenRequest>,
 ) -> ApiResult<(StatusCode, Json<TokenResponse>)> {
-    let token = s.issuer.create_institution_token(&p, &slug, &r.label).await?;
+    let token = s
+        .issuer
+        .create_institution_token(&p, &slug, &r.label)
+        .await?;
     Ok((StatusCode::CREATED, Json(TokenResponse { token })))
 }
 
@@ -125,8 +147,14 @@ pub struct RotatedKey {
 
 /// Rotate the institution's signing key (old keys stay in the DID document).
 #[utoipa::path(post, path = "/api/v1/institutions/{slug}/keys/rotate", responses((status = 200, body = RotatedKey)), security(("bearer" = [])))]
-async fn rotate_key(State(s): State<IssuerState>, Caller(p): Caller, Path(slug): Path<String>) -> ApiResult<Json<RotatedKey>> {
-    Ok(Json(RotatedKey { kid: s.issuer.rotate_key(&p, &slug).await? }))
+async fn rotate_key(
+    State(s): State<IssuerState>,
+    Caller(p): Caller,
+    Path(slug): Path<String>,
+) -> ApiResult<Json<RotatedKey>> {
+    Ok(Json(RotatedKey {
+        kid: s.issuer.rotate_key(&p, &slug).await?,
+    }))
 }
 
 /// Body of `POST .../achievements`.
@@ -168,12 +196,20 @@ async fn create_achievement(
 
 fn under(e: IssuerError, prefix: &str) -> IssuerError {
     match e {
-        IssuerError::Validation(errs) => IssuerError::Validation(microcred_core::model::ModelErrors(
-            errs.0
-                .into_iter()
-                .map(|e| if e.path.starts_with('/') && e.element != "slug" { e.under(prefix) } else { e })
-                .collect(),
-        )),
+        IssuerError::Validation(errs) => {
+            IssuerError::Validation(microcred_core::model::ModelErrors(
+                errs.0
+                    .into_iter()
+                    .map(|e| {
+                        if e.path.starts_with('/') && e.element != "slug" {
+                            e.under(prefix)
+                        } else {
+                            e
+                        }
+                    })
+                    .collect(),
+            ))
+        }
         e => e,
     }
 }
@@ -202,12 +238,18 @@ async fn get_achievement(
     Caller(p): Caller,
     Path((slug, achievement)): Path<(String, String)>,
 ) -> ApiResult<Json<AchievementView>> {
-    Ok(Json(s.issuer.get_achievement(&p, &slug, &achievement).await?))
+    Ok(Json(
+        s.issuer.get_achievement(&p, &slug, &achievement).await?,
+    ))
 }
 
 /// The institution's achievements.
 #[utoipa::path(get, path = "/api/v1/institutions/{slug}/achievements", responses((status = 200, body = Vec<AchievementView>)), security(("bearer" = [])))]
-async fn list_achievements(State(s): State<IssuerState>, Caller(p): Caller, Path(slug): Path<String>) -> ApiResult<Json<Vec<AchievementView>>> {
+async fn list_achievements(
+    State(s): State<IssuerState>,
+    Caller(p): Caller,
+    Path(slug): Path<String>,
+) -> ApiResult<Json<Vec<AchievementView>>> {
     Ok(Json(s.issuer.list_achievements(&p, &slug).await?))
 }
 
@@ -227,9 +269,19 @@ async fn issue(
         .get("idempotency-key")
         .map(|v| v.to_str().map(str::to_owned))
         .transpose()
-        .map_err(|_| IssuerError::from(microcred_core::model::ModelError::new("idempotencyKey", "", "the Idempotency-Key header must be text")))?;
+        .map_err(|_| {
+            IssuerError::from(microcred_core::model::ModelError::new(
+                "idempotencyKey",
+                "",
+                "the Idempotency-Key header must be text",
+            ))
+        })?;
     let issued = s.issuer.issue(&p, &slug, doc, key).await?;
-    let status = if issued.created { StatusCode::CREATED } else { StatusCode::OK };
+    let status = if issued.created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
     Ok((status, Json(issued)))
 }
 
@@ -248,7 +300,11 @@ async fn list_credentials(
     Path(slug): Path<String>,
     Query(q): Query<ListQuery>,
 ) -> ApiResult<Json<Vec<Issued>>> {
-    Ok(Json(s.issuer.list_credentials(&p, &slug, q.limit.unwrap_or(100)).await?))
+    Ok(Json(
+        s.issuer
+            .list_credentials(&p, &slug, q.limit.unwrap_or(100))
+            .await?,
+    ))
 }
 
 /// Issue one credential per CSV row (`text/csv` body; columns: name, email, national_id,
@@ -262,7 +318,9 @@ async fn issue_bulk(
     Path((slug, achievement)): Path<(String, String)>,
     body: String,
 ) -> ApiResult<Json<BulkReport>> {
-    Ok(Json(s.issuer.issue_bulk(&p, &slug, &achievement, &body).await?))
+    Ok(Json(
+        s.issuer.issue_bulk(&p, &slug, &achievement, &body).await?,
+    ))
 }
 
 /// W3C VC-API issue request.
@@ -306,14 +364,20 @@ async fn vc_api_issue(
 
 /// The institution's DID document (did:web).
 #[utoipa::path(get, path = "/institutions/{slug}/did.json", responses((status = 200, description = "DID document"), (status = 404)))]
-async fn did_document(State(s): State<IssuerState>, Path(slug): Path<String>) -> ApiResult<Response> {
+async fn did_document(
+    State(s): State<IssuerState>,
+    Path(slug): Path<String>,
+) -> ApiResult<Response> {
     let doc = s
         .issuer
         .did_document(&slug)
         .await?
         .ok_or_else(|| IssuerError::NotFound(format!("institution `{slug}`")))?;
     Ok((
-        [(header::CONTENT_TYPE, "application/did+json"), (header::CACHE_CONTROL, "public, max-age=300")],
+        [
+            (header::CONTENT_TYPE, "application/did+json"),
+            (header::CACHE_CONTROL, "public, max-age=300"),
+        ],
         Json(doc),
     )
         .into_response())
@@ -325,13 +389,18 @@ async fn public_achievement(
     State(s): State<IssuerState>,
     Path((slug, achievement)): Path<(String, String)>,
 ) -> ApiResult<Json<AchievementView>> {
-    Ok(Json(s.issuer.public_achievement(&slug, &achievement).await?))
+    Ok(Json(
+        s.issuer.public_achievement(&slug, &achievement).await?,
+    ))
 }
 
 /// Our JSON-LD context.
 async fn context() -> impl IntoResponse {
     (
-        [(header::CONTENT_TYPE, "application/ld+json"), (header::CACHE_CONTROL, "public, max-age=86400")],
+        [
+            (header::CONTENT_TYPE, "application/ld+json"),
+            (header::CACHE_CONTROL, "public, max-age=86400"),
+        ],
         microcred_schemas::MICROCRED_V1,
     )
 }

@@ -1,0 +1,138 @@
+//! The public pages' words in English and Romanian, and the choice between them
+//! (`?lang=` first, then `Accept-Language`, RFC 9110 §12.5.4).
+
+use std::collections::BTreeMap;
+
+/// A supported page language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    /// English.
+    En,
+    /// Romanian.
+    Ro,
+}
+
+impl Lang {
+    /// The code (`en`, `ro`).
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::En => "en",
+            Self::Ro => "ro",
+        }
+    }
+
+    /// `?lang=` wins; else the first supported language of `Accept-Language` by weight.
+    pub fn choose(query: Option<&str>, accept_language: Option<&str>) -> Self {
+        match query {
+            Some("ro") => return Self::Ro,
+            Some("en") => return Self::En,
+            _ => {}
+        }
+        let mut best: Option<(f32, Self)> = None;
+        for part in accept_language.unwrap_or("").split(',') {
+            let mut it = part.trim().split(';');
+            let tag = it.next().unwrap_or("").trim().to_ascii_lowercase();
+            let q = it
+                .find_map(|p| {
+                    p.trim()
+                        .strip_prefix("q=")
+                        .and_then(|v| v.parse::<f32>().ok())
+                })
+                .unwrap_or(1.0);
+            let lang = match tag.split('-').next() {
+                Some("ro") | Some("mo") => Self::Ro,
+                Some("en") => Self::En,
+                _ => continue,
+            };
+            if best.is_none_or(|(bq, _)| q > bq) {
+                best = Some((q, lang));
+            }
+        }
+        best.map(|(_, l)| l).unwrap_or(Self::En)
+    }
+}
+
+const WORDS: &[(&str, &str, &str)] = &[
+    ("title", "Credential verification", "Verificarea certificatului"),
+    ("valid", "Valid", "Valid"),
+    ("valid_text", "This credential is genuine and in force.", "Acest certificat este autentic și valabil."),
+    ("not_genuine", "Not genuine", "Neautentic"),
+    ("not_genuine_text", "The signature does not match or the issuer cannot be confirmed. Do not rely on this credential.", "Semnătura nu corespunde sau emitentul nu poate fi confirmat. Nu vă bazați pe acest certificat."),
+    ("expired", "Expired", "Expirat"),
+    ("expired_text", "This credential was genuine but is no longer valid.", "Acest certificat a fost autentic, dar nu mai este valabil."),
+    ("not_yet_valid", "Not yet valid", "Încă nu este valabil"),
+    ("not_yet_valid_text", "This credential is not valid yet.", "Acest certificat nu este încă valabil."),
+    ("invalid", "Not valid", "Nevalid"),
+    ("invalid_text", "This credential did not pass every check.", "Acest certificat nu a trecut toate verificările."),
+    ("issued_by", "Issued by", "Emis de"),
+    ("registration_number", "Registration number", "Număr de înregistrare"),
+    ("country", "Country", "Țara"),
+    ("address", "Address", "Adresa"),
+    ("awarded_to", "Awarded to", "Acordat lui"),
+    ("issued_on", "Date of issue", "Data emiterii"),
+    ("valid_until", "Valid until", "Valabil până la"),
+    ("no_end", "No end date", "Fără termen"),
+    ("learning_outcomes", "Learning outcomes", "Rezultatele învățării"),
+    ("workload", "Notional workload", "Volumul de muncă"),
+    ("ects", "ECTS credits", "credite ECTS"),
+    ("hours", "hours", "ore"),
+    ("eqf_level", "EQF level", "Nivelul EQF"),
+    ("cycle", "QF-EHEA cycle", "Ciclul QF-EHEA"),
+    ("assessment", "Type of assessment", "Tipul evaluării"),
+    ("participation", "Form of participation", "Forma de participare"),
+    ("quality_assurance", "Quality assurance", "Asigurarea calității"),
+    ("learning_setting", "Learning setting", "Contextul învățării"),
+    ("criteria", "Assessment criteria", "Criteriile de evaluare"),
+    ("prerequisites", "Prerequisites", "Condiții de înscriere"),
+    ("supervision", "Supervision and identity verification", "Supravegherea și verificarea identității"),
+    ("grade", "Grade", "Nota"),
+    ("stackability", "Integration / stackability", "Integrare / cumulare"),
+    ("further_information", "Further information", "Informații suplimentare"),
+    ("learning_period", "Learning period", "Perioada de învățare"),
+    ("checks", "Checks", "Verificări"),
+    ("passed", "passed", "trecută"),
+    ("failed", "failed", "eșuată"),
+    ("skipped", "not checked", "neverificată"),
+    ("download", "Download the signed credential (JSON)", "Descărcați certificatul semnat (JSON)"),
+    ("qr", "QR code of this page", "Codul QR al acestei pagini"),
+    ("not_found_title", "No such credential", "Certificat inexistent"),
+    ("not_found_text", "No credential has this verification code. Check the code or scan the QR code again.", "Niciun certificat nu are acest cod de verificare. Verificați codul sau scanați din nou codul QR."),
+    ("verify_title", "Verify any credential", "Verificați orice certificat"),
+    ("verify_intro", "Paste a Verifiable Credential (JSON) or upload its file. Nothing you send is stored.", "Lipiți un certificat verificabil (JSON) sau încărcați fișierul. Nimic din ce trimiteți nu este păstrat."),
+    ("paste", "Paste the credential", "Lipiți certificatul"),
+    ("upload", "Or upload the file", "Sau încărcați fișierul"),
+    ("verify_button", "Verify", "Verificați"),
+    ("verify_another", "Verify another credential", "Verificați alt certificat"),
+    ("credential", "Credential", "Certificat"),
+    ("issuer_id", "Issuer identifier", "Identificatorul emitentului"),
+    ("bad_input", "This is not a credential we can read", "Acesta nu este un certificat pe care îl putem citi"),
+    ("proof", "Signature", "Semnătura"),
+    ("issuerBinding", "Issuer binding", "Legătura cu emitentul"),
+    ("validityWindow", "Validity period", "Perioada de valabilitate"),
+    ("schema", "Schema conformance", "Conformitatea cu schema"),
+    ("status", "Status", "Statutul"),
+];
+
+/// Every word of `lang`, keyed by name.
+pub fn words(lang: Lang) -> BTreeMap<&'static str, &'static str> {
+    WORDS
+        .iter()
+        .map(|(k, en, ro)| (*k, if lang == Lang::Ro { *ro } else { *en }))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_query_wins_then_accept_language_by_weight() {
+        assert_eq!(Lang::choose(Some("ro"), Some("en")), Lang::Ro);
+        assert_eq!(
+            Lang::choose(None, Some("de-DE, ro;q=0.8, en;q=0.5")),
+            Lang::Ro
+        );
+        assert_eq!(Lang::choose(None, Some("ro;q=0.3, en-GB;q=0.9")), Lang::En);
+        assert_eq!(Lang::choose(None, None), Lang::En);
+    }
+}
