@@ -35,11 +35,14 @@ impl LocalDids for NoLocalDids {
 /// Largest DID document fetched.
 pub const MAX_DID_DOCUMENT_BYTES: usize = 64 * 1024;
 
+/// A resolution result and when it was made.
+type CacheEntry = (Instant, Result<DidDocument, ResolveError>);
+
 /// The verifier's resolver.
 pub struct Resolver {
     local: Arc<dyn LocalDids>,
     http: reqwest::Client,
-    cache: Mutex<HashMap<String, (Instant, Result<DidDocument, ResolveError>)>>,
+    cache: Mutex<HashMap<String, CacheEntry>>,
     ttl: Duration,
     allow_http: bool,
 }

@@ -1,0 +1,922 @@
+//! The walk a newcomer makes (README): set up, create an institution and an achievement, issue
+//! with curl, open the public page, scan the QR code; plus VC-API, restarts, limits. Every test
+//! runs on SQLite and on PostgreSQL.
+
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+use crate::both_backends;
+use crate::support::{Backend, TestApp, TestDb};
+
+fn fixture(rel: &str) -> Value {
+    let p = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("core/tests/fixtures")
+        .join(rel);
+    serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap()
+}
+
+/// Setup token -> admin token -> institution `ase` -> its token -> achievement `gdpr-101`.
+async fn onboard(app: &TestApp) -> (String, String) {
+    let r = app
+        .http
+        .post(app.url("/api/v1/setup"))
+        .json(&json!({"setupToken": app.setup_token.clone().expect("first run prints a setup token")}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let admin = r.json::<Value>().await.unwrap()["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    let r = app
+        .http
+        .post(app.url("/api/v1/institutions"))
+        .bearer_auth(&admin)
+        .json(&json!({
+            "slug": "ase", "legalName": "Academia de Studii Economice a Moldovei",
+            "registrationNumber": "1002600012345", "country": "MD",
+            "street": "str. Bănulescu-Bodoni 61", "locality": "Chișinău", "postalCode": "MD-2005",
+            "website": "https://ase.md"
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status(),
+        StatusCode::CREATED,
+        "{}",
+        r.text().await.unwrap()
+    );
+    let r = app
+        .http
+        .post(app.url("/api/v1/institutions/ase/tokens"))
+        .bearer_auth(&admin)
+        .json(&json!({"label": "registrar"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let token = r.json::<Value>().await.unwrap()["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    let r = app
+        .http
+        .post(app.url("/api/v1/institutions/ase/achievements"))
+        .bearer_auth(&token)
+        .json(&json!({"slug": "gdpr-101", "definition": fixture("achievements/good/data-protection.json")}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status(),
+        StatusCode::CREATED,
+        "{}",
+        r.text().await.unwrap()
+    );
+    (admin, token)
+}
+
+async fn issue(app: &TestApp, token: &str, key: &str, email: &str) -> (StatusCode, Value) {
+    let r = app
+        .http
+        .post(app.url("/api/v1/institutions/ase/credentials"))
+        .bearer_auth(token)
+        .header("Idempotency-Key", key)
+        .json(&json!({
+            "achievement": "gdpr-101",
+            "learner": {"name": "Ana Popescu", "email": email},
+            "grade": "92%",
+            "activityStartDate": "2026-05-04", "activityEndDate": "2026-06-28",
+            "evidence": [{"url": "https://moodle.ase.md/mod/quiz/review.php?attempt=4711", "name": "Final quiz"}]
+        }))
+        .send()
+        .await
+        .unwrap();
+    (r.status(), r.json().await.unwrap())
+}
+
+both_backends!(
+    a_newcomer_issues_a_credential_and_the_public_page_says_valid,
+    |backend: Backend| async move {
+        let db = TestDb::new(backend).await;
+        let app = TestApp::spawn(db.config()).await;
+        let (_, token) = onboard(&app).await;
+        let (status, issued) = issue(&app, &token, "k-1", "ana@example.md").await;
+        assert_eq!(status, StatusCode::CREATED, "{issued}");
+        let code = issued["code"].as_str().unwrap();
+        assert_eq!(issued["verificationUrl"], app.url(&format!("/v/{code}")));
+        assert_eq!(
+            issued["credential"]["credentialSubject"]["result"][0]["value"],
+            "92%"
+        );
+
+        // The employer's page: verdict first, then issuer, learner and the EU elements.
+        let page = app
+            .http
+            .get(app.url(&format!("/v/{code}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(page.status(), StatusCode::OK);
+        let html = page.text().await.unwrap();
+        let verdict = html.find("<h1>Valid</h1>").expect("verdict");
+        assert!(
+            verdict < html.find("Academia de Studii Economice").unwrap(),
+            "verdict comes first"
+        );
+        for text in [
+            "Ana Popescu",
+            "1002600012345",
+            "2.5 ECTS credits",
+            "Online quiz",
+            "EQF level",
+            "Identify the lawful bases",
+            "92%",
+        ] {
+            assert!(html.contains(text), "page lacks {text}");
+        }
+        assert!(
+            !html.contains("<script"),
+            "the page works without JavaScript"
+        );
+
+        // In Romanian, by header and by switch.
+        let ro = app
+            .http
+            .get(app.url(&format!("/v/{code}")))
+            .header("Accept-Language", "ro-RO,ro;q=0.9")
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            ro.contains("<h1>Valid</h1>")
+                && ro.contains("Acordat lui")
+                && ro.contains("Protecția datelor"),
+            "Romanian page"
+        );
+        let en = app
+            .http
+            .get(app.url(&format!("/v/{code}?lang=en")))
+            .header("Accept-Language", "ro")
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(en.contains("Awarded to"));
+
+        // The QR code decodes to the verification URL (upper-case form, same page).
+        let png = app
+            .http
+            .get(app.url(&format!("/v/{code}/qr.png")))
+            .send()
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap();
+        let img = image::load_from_memory(&png).unwrap().to_luma8();
+        let mut prepared = rqrr::PreparedImage::prepare(img);
+        let grids = prepared.detect_grids();
+        assert_eq!(grids.len(), 1);
+        let (meta, content) = grids[0].decode().unwrap();
+        assert_eq!(
+            content.to_lowercase(),
+            app.url(&format!("/v/{}", code.to_lowercase()))
+                .to_lowercase()
+        );
+        assert!(meta.version.0 <= 5, "QR version {}", meta.version.0);
+        let scanned = app.http.get(&content).send().await.unwrap();
+        assert_eq!(scanned.status(), StatusCode::OK);
+        assert!(scanned.text().await.unwrap().contains("<h1>Valid</h1>"));
+        let svg = app
+            .http
+            .get(app.url(&format!("/v/{code}/qr.svg")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(svg.headers()["content-type"], "image/svg+xml");
+
+        // The signed credential downloads, and verifies on the VC-API endpoint.
+        let vc: Value = app
+            .http
+            .get(app.url(&format!("/v/{code}/credential.json")))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(vc, issued["credential"]);
+        let r = app
+            .http
+            .post(app.url("/credentials/verify"))
+            .json(&json!({"verifiableCredential": vc}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        let body: Value = r.json().await.unwrap();
+        assert_eq!(body["verified"], true, "{body}");
+
+        app.stop().await;
+        db.cleanup().await;
+    }
+);
+
+both_backends!(
+    issuing_twice_with_the_same_idempotency_key_returns_the_first_credential,
+    |backend: Backend| async move {
+        let db = TestDb::new(backend).await;
+        let app = TestApp::spawn(db.config()).await;
+        let (_, token) = onboard(&app).await;
+        let (s1, first) = issue(&app, &token, "moodle-course-7-user-42", "ana@example.md").await;
+        let (s2, second) = issue(&app, &token, "moodle-course-7-user-42", "ana@example.md").await;
+        assert_eq!((s1, s2), (StatusCode::CREATED, StatusCode::OK));
+        assert_eq!(first["id"], second["id"]);
+        assert_eq!(first["credential"], second["credential"]);
+        assert_eq!(second["created"], false);
+        // Same key, different request: refused, nothing new stored.
+        let (s3, body) = issue(&app, &token, "moodle-course-7-user-42", "other@example.md").await;
+        assert_eq!(s3, StatusCode::CONFLICT, "{body}");
+        let list: Value = app
+            .http
+            .get(app.url("/api/v1/institutions/ase/credentials"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(list.as_array().unwrap().len(), 1);
+        app.stop().await;
+        db.cleanup().await;
+    }
+);
+
+both_backends!(
+    concurrent_requests_with_one_idempotency_key_store_one_credential,
+    |backend: Backend| async move {
+        let db = TestDb::new(backend).await;
+        let app = TestApp::spawn(db.config()).await;
+        let (_, token) = onboard(&app).await;
+        let app = std::sync::Arc::new(app);
+        let mut tasks = Vec::new();
+        for _ in 0..6 {
+            let (app, token) = (app.clone(), token.clone());
+            tasks.push(tokio::spawn(async move {
+                issue(&app, &token, "same-key", "ana@example.md").await
+            }));
+        }
+        let mut ids = std::collections::BTreeSet::new();
+        for t in tasks {
+            let (s, body) = t.await.unwrap();
+            assert!(
+                s == StatusCode::CREATED || s == StatusCode::OK,
+                "{s} {body}"
+            );
+            ids.insert(body["id"].as_str().unwrap().to_owned());
+        }
+        assert_eq!(ids.len(), 1, "one credential for one key");
+        let list: Value = app
+            .http
+            .get(app.url("/api/v1/institutions/ase/credentials"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(list.as_array().unwrap().len(), 1);
+        std::sync::Arc::into_inner(app).unwrap().stop().await;
+        db.cleanup().await;
+    }
+);
+
+both_backends!(
+    restarting_the_service_loses_nothing,
+    |backend: Backend| async move {
+        let db = TestDb::new(backend).await;
+        let app = TestApp::spawn(db.config()).await;
+        let (admin, token) = onboard(&app).await;
+        let (_, issued) = issue(&app, &token, "k", "ana@example.md").await;
+        let code = issued["code"].as_str().unwrap().to_owned();
+        let app_addr: std::net::SocketAddr =
+            app.base.trim_start_matches("http://").parse().unwrap();
+        app.stop().await;
+
+        // Same database, master key file and public URL: everything is still there.
+        let mut config = db.config();
+        config.bind = app_addr;
+        let app = TestApp::spawn(config).await;
+        assert!(app.setup_token.is_none(), "set-up happens once");
+        let page = app
+            .http
+            .get(app.url(&format!("/v/{code}")))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            page.contains("<h1>Valid</h1>"),
+            "after restart the credential still verifies"
+        );
+        for t in [&admin, &token] {
+            let r = app
+                .http
+                .get(app.url("/api/v1/institutions/ase"))
+                .bearer_auth(t)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), StatusCode::OK, "tokens survive a restart");
+        }
+        let (s, again) = issue(&app, &token, "k", "ana@example.md").await;
+        assert_eq!(
+            (s, &again["id"]),
+            (StatusCode::OK, &issued["id"]),
+            "idempotency survives a restart"
+        );
+        app.stop().await;
+        db.cleanup().await;
+    }
+);
+
+both_backends!(
+    key_rotation_keeps_old_credentials_valid,
+    |backend: Backend| async move {
+        let db = TestDb::new(backend).await;
+        let app = TestApp::spawn(db.config()).await;
+        let (_, token) = onboard(&app).await;
+        let (_, old) = issue(&app, &token, "before", "ana@example.md").await;
+        let r = app
+            .http
+            .post(app.url("/api/v1/institutions/ase/keys/rotate"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.json::<Value>().await.unwrap()["kid"], "key-2");
+        let (_, new) = issue(&app, &token, "after", "ion@example.md").await;
+        assert!(new["credential"]["proof"]["verificationMethod"]
+            .as_str()
+            .unwrap()
+            .ends_with("#key-2"));
+        let did: Value = app
+            .http
+            .get(app.url("/institutions/ase/did.json"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(did["assertionMethod"].as_array().unwrap().len(), 2);
+        for c in [&old, &new] {
+            let code = c["code"].as_str().unwrap();
+            let page = app
+                .http
+                .get(app.url(&format!("/v/{code}")))
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap();
+            assert!(page.contains("<h1>Valid</h1>"));
+        }
+        app.stop().await;
+        db.cleanup().await;
+    }
+);
+
+both_backends!(
+    bulk_issuance_reports_each_row_and_stores_only_good_rows,
+    |backend: Backend| async move {
+        let db = TestDb::new(backend).await;
+        let app = TestApp::spawn(db.config()).await;
+        let (_, token) = onboard(&app).await;
+        let csv = "name,email,grade,activity_end_date\n\
+               Ana Popescu,ana@example.md,92%,2026-06-28\n\
+               ,nobody@example.md,80%,\n\
+               Ion Rusu,ion@example.md,85%,28/06/2026\n\
+               Maria Ceban,maria@example.md,99%,\n";
+        let post = || {
+            app.http
+                .post(app.url("/api/v1/institutions/ase/achievements/gdpr-101/credentials/bulk"))
+                .bearer_auth(&token)
+                .header("content-type", "text/csv")
+                .body(csv)
+        };
+        let report: Value = post().send().await.unwrap().json().await.unwrap();
+        assert_eq!(
+            (report["issued"].as_u64(), report["errors"].as_u64()),
+            (Some(2), Some(2)),
+            "{report}"
+        );
+        let rows = report["rows"].as_array().unwrap();
+        assert_eq!(rows[0]["status"], "issued");
+        assert_eq!(rows[1]["status"], "error");
+        assert_eq!(rows[1]["line"], 3);
+        assert!(
+            rows[1]["errors"][0]["message"]
+                .as_str()
+                .unwrap()
+                .contains("name is required"),
+            "{}",
+            rows[1]
+        );
+        assert!(
+            rows[2]["errors"][0]["path"]
+                .as_str()
+                .unwrap()
+                .contains("activityEndDate"),
+            "{}",
+            rows[2]
+        );
+        // Uploading the same file again issues nothing twice.
+        let again: Value = post().send().await.unwrap().json().await.unwrap();
+        assert_eq!(
+            (again["issued"].as_u64(), again["alreadyIssued"].as_u64()),
+            (Some(0), Some(2)),
+            "{again}"
+        );
+        let list: Value = app
+            .http
+            .get(app.url("/api/v1/institutions/ase/credentials"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(list.as_array().unwrap().len(), 2);
+        // A bad header fails the whole file, naming the column.
+        let r = app
+            .http
+            .post(app.url("/api/v1/institutions/ase/achievements/gdpr-101/credentials/bulk"))
+            .bearer_auth(&token)
+            .body("name,emial\nA,a@b.md\n")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.text().await.unwrap().contains("unknown column `emial`"));
+        app.stop().await;
+        db.cleanup().await;
+    }
+);
+
+both_backends!(
+    achievements_are_versioned_and_credentials_keep_theirs,
+    |backend: Backend| async move {
+        let db = TestDb::new(backend).await;
+        let app = TestApp::spawn(db.config()).await;
+        let (_, token) = onboard(&app).await;
+        let (_, v1) = issue(&app, &token, "v1", "ana@example.md").await;
+        let mut def = fixture("achievements/good/data-protection.json");
+        def["workload"] = json!({"ects": 3});
+        let r = app
+            .http
+            .put(app.url("/api/v1/institutions/ase/achievements/gdpr-101"))
+            .bearer_auth(&token)
+            .json(&json!({"definition": def}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        assert_eq!(r.json::<Value>().await.unwrap()["version"], 2);
+        let (_, v2) = issue(&app, &token, "v2", "ion@example.md").await;
+        let ach = |c: &Value| c["credential"]["credentialSubject"]["achievement"].clone();
+        assert_eq!(
+            (ach(&v1)["version"].as_str(), ach(&v2)["version"].as_str()),
+            (Some("1"), Some("2"))
+        );
+        assert_eq!(ach(&v1)["creditPoint"]["point"], "2.5");
+        assert_eq!(ach(&v2)["creditPoint"]["point"], "3");
+        // A definition missing an element is refused, naming it and its path.
+        let mut bad = fixture("achievements/good/data-protection.json");
+        bad.as_object_mut().unwrap().remove("learningOutcomes");
+        let r = app
+            .http
+            .post(app.url("/api/v1/institutions/ase/achievements"))
+            .bearer_auth(&token)
+            .json(&json!({"slug": "bad", "definition": bad}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let e: Value = r.json().await.unwrap();
+        assert_eq!(e["error"]["details"][0]["element"], "learningOutcomes");
+        assert_eq!(
+            e["error"]["details"][0]["path"],
+            "/definition/learningOutcomes"
+        );
+        app.stop().await;
+        db.cleanup().await;
+    }
+);
+
+both_backends!(
+    tokens_are_scoped_to_one_institution,
+    |backend: Backend| async move {
+        let db = TestDb::new(backend).await;
+        let app = TestApp::spawn(db.config()).await;
+        let (admin, token) = onboard(&app).await;
+        let r = app.http.post(app.url("/api/v1/institutions")).bearer_auth(&admin)
+        .json(&json!({"slug": "usm", "legalName": "Universitatea de Stat din Moldova", "registrationNumber": "1003600000001", "country": "MD"}))
+        .send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::CREATED);
+        // ase's token cannot see usm (404, not 403: other tenants are not revealed)...
+        let r = app
+            .http
+            .get(app.url("/api/v1/institutions/usm"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::NOT_FOUND);
+        // ...nor create institutions, and no token means 401.
+        let r = app
+            .http
+            .get(app.url("/api/v1/institutions"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::FORBIDDEN);
+        let r = app
+            .http
+            .get(app.url("/api/v1/institutions/ase"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+        let r = app
+            .http
+            .get(app.url("/api/v1/institutions/ase"))
+            .bearer_auth("mc_not-a-token")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+        // The setup token works once.
+        let r = app
+            .http
+            .post(app.url("/api/v1/setup"))
+            .json(&json!({"setupToken": app.setup_token.clone().unwrap()}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::FORBIDDEN);
+        app.stop().await;
+        db.cleanup().await;
+    }
+);
+
+both_backends!(
+    vc_api_verify_accepts_a_peer_credential_and_rejects_a_tampered_one,
+    |backend: Backend| async move {
+        let db = TestDb::new(backend).await;
+        let app = TestApp::spawn(db.config()).await;
+        let verify = |vc: Value| {
+            app.http
+                .post(app.url("/credentials/verify"))
+                .json(&json!({"verifiableCredential": vc}))
+                .send()
+        };
+        let r = verify(fixture("peer/signed-1.json")).await.unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        let body: Value = r.json().await.unwrap();
+        assert!(body["checks"].as_array().unwrap().contains(&json!("proof")));
+        let r = verify(fixture("peer/tampered-achievement-name.json"))
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+        let body: Value = r.json().await.unwrap();
+        assert_eq!(body["verified"], false);
+        assert!(
+            body["errors"][0].as_str().unwrap().starts_with("proof"),
+            "{body}"
+        );
+
+        // Presentations: unsigned, holding one good and one tampered credential.
+        let vp = json!({"@context": ["https://www.w3.org/ns/credentials/v2"], "type": ["VerifiablePresentation"],
+        "verifiableCredential": [fixture("peer/signed-2.json"), fixture("peer/tampered-valid-from.json")]});
+        let r = app
+            .http
+            .post(app.url("/presentations/verify"))
+            .json(&json!({"verifiablePresentation": vp}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+        let body: Value = r.json().await.unwrap();
+        assert_eq!(body["credentials"][0]["verified"], true);
+        assert_eq!(body["credentials"][1]["verified"], false);
+
+        // The paste page gives the same verdict to people.
+        let r = app
+            .http
+            .post(app.url("/verify"))
+            .form(&[("credential", fixture("peer/signed-3.json").to_string())])
+            .send()
+            .await
+            .unwrap();
+        assert!(r.text().await.unwrap().contains("<h1>Valid</h1>"));
+        let r = app
+            .http
+            .post(app.url("/verify"))
+            .form(&[(
+                "credential",
+                fixture("peer/tampered-issuer-name.json").to_string(),
+            )])
+            .send()
+            .await
+            .unwrap();
+        assert!(r.text().await.unwrap().contains("<h1>Not genuine</h1>"));
+        app.stop().await;
+        db.cleanup().await;
+    }
+);
+
+both_backends!(
+    bad_input_gets_a_clear_error_with_the_right_status,
+    |backend: Backend| async move {
+        let db = TestDb::new(backend).await;
+        let app = TestApp::spawn(db.config()).await;
+        let (_, token) = onboard(&app).await;
+        let post = |body: String| {
+            app.http
+                .post(app.url("/api/v1/institutions/ase/credentials"))
+                .bearer_auth(&token)
+                .header("content-type", "application/json")
+                .body(body)
+                .send()
+        };
+        // Not JSON.
+        let r = post("{\"achievement\": ".into()).await.unwrap();
+        assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+        assert_eq!(
+            r.json::<Value>().await.unwrap()["error"]["code"],
+            "invalid_json"
+        );
+        // Unknown field, with its path.
+        let r = post(
+            json!({"achievement": "gdpr-101", "learner": {"name": "A", "emial": "a@b.md"}})
+                .to_string(),
+        )
+        .await
+        .unwrap();
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let e: Value = r.json().await.unwrap();
+        assert_eq!(e["error"]["details"][0]["path"], "/learner/emial", "{e}");
+        // Every broken rule at once.
+        let r = post(json!({"achievement": "gdpr-101", "learner": {"name": " "}, "validUntil": "2001-01-01"}).to_string()).await.unwrap();
+        let e: Value = r.json().await.unwrap();
+        let paths: Vec<_> = e["error"]["details"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["path"].as_str().unwrap().to_owned())
+            .collect();
+        assert_eq!(paths, ["/learner/name", "/learner", "/validUntil"], "{e}");
+        // Too deep.
+        let mut deep = json!(1);
+        for _ in 0..40 {
+            deep = json!([deep]);
+        }
+        let r = app
+            .http
+            .post(app.url("/credentials/verify"))
+            .json(&json!({"verifiableCredential": deep}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+        assert_eq!(
+            r.json::<Value>().await.unwrap()["error"]["code"],
+            "json_too_deep"
+        );
+        // Too large.
+        let r = app
+            .http
+            .post(app.url("/credentials/verify"))
+            .header("content-type", "application/json")
+            .body(vec![b' '; 3 * 1024 * 1024])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE);
+        // Unknown achievement: 422 naming it; nothing stored.
+        let r = post(
+            json!({"achievement": "nope", "learner": {"name": "A", "email": "a@b.md"}}).to_string(),
+        )
+        .await
+        .unwrap();
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let list: Value = app
+            .http
+            .get(app.url("/api/v1/institutions/ase/credentials"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert!(list.as_array().unwrap().is_empty());
+        // Unknown and malformed codes: the same 404, saying nothing about existence.
+        let a = app
+            .http
+            .get(app.url("/v/0000000000000000"))
+            .send()
+            .await
+            .unwrap();
+        let b = app.http.get(app.url("/v/not-a-code")).send().await.unwrap();
+        assert_eq!(
+            (a.status(), b.status()),
+            (StatusCode::NOT_FOUND, StatusCode::NOT_FOUND)
+        );
+        assert_eq!(a.text().await.unwrap(), b.text().await.unwrap());
+        app.stop().await;
+        db.cleanup().await;
+    }
+);
+
+both_backends!(
+    public_endpoints_are_rate_limited_per_ip,
+    |backend: Backend| async move {
+        let db = TestDb::new(backend).await;
+        let mut config = db.config();
+        config.rate_limit_per_minute = 10;
+        let app = TestApp::spawn(config).await;
+        let mut statuses = Vec::new();
+        for _ in 0..12 {
+            statuses.push(
+                app.http
+                    .get(app.url("/v/0000000000000000"))
+                    .send()
+                    .await
+                    .unwrap()
+                    .status(),
+            );
+        }
+        assert!(
+            statuses[..5].iter().all(|s| *s == StatusCode::NOT_FOUND),
+            "{statuses:?}"
+        );
+        let limited = app.http.get(app.url("/verify")).send().await.unwrap();
+        assert_eq!(limited.status(), StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(limited.headers()["retry-after"], "60");
+        assert_eq!(
+            limited.json::<Value>().await.unwrap()["error"]["code"],
+            "rate_limited"
+        );
+        app.stop().await;
+        db.cleanup().await;
+    }
+);
+
+both_backends!(
+    the_openapi_document_describes_the_api,
+    |backend: Backend| async move {
+        let db = TestDb::new(backend).await;
+        let app = TestApp::spawn(db.config()).await;
+        let doc: Value = app
+            .http
+            .get(app.url("/openapi.json"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(doc["openapi"].as_str().unwrap().chars().next(), Some('3'));
+        for p in [
+            "/api/v1/institutions/{slug}/credentials",
+            "/credentials/issue",
+            "/credentials/verify",
+            "/presentations/verify",
+            "/api/v1/setup",
+        ] {
+            assert!(doc["paths"].get(p).is_some(), "missing {p}");
+        }
+        app.stop().await;
+        db.cleanup().await;
+    }
+);
+
+both_backends!(
+    vc_api_issue_signs_as_the_callers_institution,
+    |backend: Backend| async move {
+        let db = TestDb::new(backend).await;
+        let app = TestApp::spawn(db.config()).await;
+        let (_, token) = onboard(&app).await;
+        let mut unsigned = fixture("peer/unsigned-badge.json");
+        unsigned.as_object_mut().unwrap().remove("issuer");
+        let r = app
+            .http
+            .post(app.url("/credentials/issue"))
+            .bearer_auth(&token)
+            .json(&json!({"credential": unsigned}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::CREATED);
+        let vc = r.json::<Value>().await.unwrap()["verifiableCredential"].clone();
+        assert!(vc["issuer"]
+            .as_str()
+            .unwrap()
+            .ends_with(":institutions:ase"));
+        let r = app
+            .http
+            .post(app.url("/credentials/verify"))
+            .json(&json!({"verifiableCredential": vc}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK, "{}", r.text().await.unwrap());
+        // Someone else's issuer is refused.
+        let r = app
+            .http
+            .post(app.url("/credentials/issue"))
+            .bearer_auth(&token)
+            .json(&json!({"credential": fixture("peer/unsigned-badge.json")}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        app.stop().await;
+        db.cleanup().await;
+    }
+);
+
+both_backends!(
+    a_verifier_running_alone_resolves_a_foreign_did_web_issuer_over_http,
+    |backend: Backend| async move {
+        // Server A issues; server B is only a verifier, with no access to A's database.
+        let db = TestDb::new(backend).await;
+        let a = TestApp::spawn(db.config()).await;
+        let (_, token) = onboard(&a).await;
+        let (_, issued) = issue(&a, &token, "k", "ana@example.md").await;
+
+        let other = TestDb::new(Backend::Sqlite).await;
+        let mut config = other.config();
+        config.services = microcred::Services::parse("verifier").unwrap();
+        config.insecure_did_web_http = true; // A serves plain HTTP on localhost
+        let b = TestApp::spawn(config).await;
+        assert!(
+            b.setup_token.is_none(),
+            "a verifier alone has no issuer set-up"
+        );
+        let r = b
+            .http
+            .post(b.url("/credentials/verify"))
+            .json(&json!({"verifiableCredential": issued["credential"]}))
+            .send()
+            .await
+            .unwrap();
+        let body: Value = r.json().await.unwrap();
+        assert_eq!(body["verified"], true, "{body}");
+        // B has no issuer routes.
+        let r = b
+            .http
+            .get(b.url("/api/v1/institutions"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::NOT_FOUND);
+        // A key that A's DID document does not list fails (the document now comes from B's cache).
+        a.stop().await;
+        let mut vc = issued["credential"].clone();
+        vc["proof"]["verificationMethod"] = json!(vc["proof"]["verificationMethod"]
+            .as_str()
+            .unwrap()
+            .replace("#key-1", "#key-9"));
+        let r = b
+            .http
+            .post(b.url("/credentials/verify"))
+            .json(&json!({"verifiableCredential": vc}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+        b.stop().await;
+        db.cleanup().await;
+        other.cleanup().await;
+    }
+);
