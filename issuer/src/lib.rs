@@ -19,7 +19,7 @@ pub use secrets::MasterKey;
 pub use service::{Issued, Issuer, IssuerConfig, Principal, StoredCredential};
 
 /// The demo achievement created by `microcred` on an empty database.
-pub const DEMO_ACHIEVEMENT: &str = include_str!("../demo/data-protection.json");
+pub const DEMO_ACHIEVEMENT: &str = include_str!("../../examples/achievement-data-protection.json");
 
 /// State shared by the issuer's handlers.
 #[derive(Debug, Clone)]
