@@ -12,7 +12,9 @@ use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::{Json, Router};
 use microcred_issuer::{Issuer, IssuerConfig, MasterKey};
-use microcred_verifier::{NoCredentials, NoLocalDids, Resolver, Verifier};
+use microcred_verifier::{
+    NoCredentials, NoLocalDids, NoLocalStatusLists, Resolver, StatusLists, Verifier,
+};
 use sqlx::AnyPool;
 use tokio::net::TcpListener;
 use tower_http::set_header::SetResponseHeaderLayer;
@@ -22,7 +24,7 @@ use utoipa::OpenApi;
 
 use crate::config::Config;
 use crate::limits::{limit, RateLimit};
-use crate::wiring::{InstitutionDids, IssuedCredentials};
+use crate::wiring::{InstitutionDids, InstitutionStatusLists, IssuedCredentials};
 
 /// A built server, ready to run.
 pub struct Application {
@@ -229,9 +231,16 @@ impl Application {
             } else {
                 (Arc::new(NoLocalDids), Arc::new(NoCredentials))
             };
+            let lists: Arc<dyn microcred_verifier::LocalStatusLists> = if config.services.issuer {
+                Arc::new(InstitutionStatusLists(issuer.clone()))
+            } else {
+                Arc::new(NoLocalStatusLists)
+            };
             let resolver = Arc::new(Resolver::new(local, config.insecure_did_web_http));
+            let status = Arc::new(StatusLists::new(lists, config.insecure_did_web_http));
             router = router.merge(microcred_verifier::router(Verifier::new(
                 resolver,
+                status,
                 credentials,
                 &public_url,
             )));

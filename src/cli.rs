@@ -66,7 +66,8 @@ pub enum Suite {
 pub enum Command {
     /// Run the server: issuer, public verifier (and later the wallet) on one database.
     Serve(ServeArgs),
-    /// Verify a credential: prints the report, exits 0 when valid, 1 when not, 2 when the
+    /// Verify a credential (did:web and status lists are fetched over HTTPS): prints the report,
+    /// exits 0 when valid, 1 when not, 2 when the
     /// file cannot be read or parsed.
     Verify {
         /// The credential (JSON); `-` reads standard input.

@@ -6,7 +6,8 @@ use microcred_core::did::DidDocument;
 use microcred_core::model::Did;
 use microcred_issuer::Issuer;
 use microcred_verifier::resolver::{LocalDids, LocalFuture};
-use microcred_verifier::{CredentialLookup, LookupFuture};
+use microcred_verifier::status::{LocalListFuture, LocalStatusLists};
+use microcred_verifier::{CredentialLookup, IssuedRecord, LookupFuture};
 
 /// Issued credentials, looked up by code in the issuer's store.
 #[derive(Debug, Clone)]
@@ -15,11 +16,19 @@ pub struct IssuedCredentials(pub Issuer);
 impl CredentialLookup for IssuedCredentials {
     fn find_by_code<'a>(&'a self, code: &'a str) -> LookupFuture<'a> {
         Box::pin(async move {
-            self.0
+            let Some(c) = self
+                .0
                 .credential_by_code(code)
                 .await
-                .map(|o| o.map(|c| c.document))
-                .map_err(|e| e.to_string())
+                .map_err(|e| e.to_string())?
+            else {
+                return Ok(None);
+            };
+            let state = self.0.public_state(code).await.map_err(|e| e.to_string())?;
+            Ok(Some(IssuedRecord {
+                document: c.document,
+                state_changed_at: state.and_then(|(_, at)| at),
+            }))
         })
     }
 }
@@ -36,6 +45,24 @@ impl LocalDids for InstitutionDids {
                 Err(e) => {
                     tracing::error!(error = %e, %did, "local DID resolution failed");
                     None::<DidDocument>
+                }
+            }
+        })
+    }
+}
+
+/// Our institutions' status lists, read locally.
+#[derive(Debug, Clone)]
+pub struct InstitutionStatusLists(pub Issuer);
+
+impl LocalStatusLists for InstitutionStatusLists {
+    fn local_list<'a>(&'a self, url: &'a str) -> LocalListFuture<'a> {
+        Box::pin(async move {
+            match self.0.own_status_list(url).await {
+                Ok(d) => d,
+                Err(e) => {
+                    tracing::error!(error = %e, %url, "local status list lookup failed");
+                    None
                 }
             }
         })

@@ -4,9 +4,9 @@
 //!
 //! The checks: `proof` (the signature), `issuerBinding` (the signing key belongs to the issuer
 //! and is listed under its `assertionMethod`), `validityWindow` (`validFrom`/`validUntil`),
-//! `schema` (our own credentials only), `status` (Bitstring Status List: not checked yet, and
-//! said so). A credential is valid only when proof and issuer binding passed and no check
-//! failed.
+//! `schema` (our own credentials only), `status` (W3C Bitstring Status List: revoked,
+//! suspended, active, or unknown when the list cannot be had - never valid then). A credential
+//! is valid only when proof and issuer binding passed and no check failed.
 
 use serde::Serialize;
 use time::{format_description::well_known::Rfc3339, OffsetDateTime};
@@ -14,6 +14,7 @@ use time::{format_description::well_known::Rfc3339, OffsetDateTime};
 use crate::did::DidResolver;
 use crate::model::{parse_datetime, Did, MicroCredential};
 use crate::proof;
+use crate::status::{check_status, CredentialState, StatusListSource};
 
 /// Which check.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -77,6 +78,8 @@ pub struct VerificationReport {
     pub credential_id: Option<String>,
     /// The issuer's id, if any.
     pub issuer: Option<String>,
+    /// Revocation / suspension state.
+    pub status: CredentialState,
     /// The checks, in order.
     pub checks: Vec<Check>,
 }
@@ -138,10 +141,12 @@ pub fn is_microcred_credential(doc: &serde_json::Value) -> bool {
         .is_some_and(|a| a.iter().any(|c| c == microcred_schemas::MICROCRED_V1_URL))
 }
 
-/// Verifies a credential at time `now`, resolving keys through `resolver`.
+/// Verifies a credential at time `now`, resolving keys through `resolver` and status lists
+/// through `status`.
 pub async fn verify_credential(
     doc: &serde_json::Value,
     resolver: &dyn DidResolver,
+    status: &dyn StatusListSource,
     now: OffsetDateTime,
 ) -> VerificationReport {
     let mut checks = Vec::new();
@@ -292,16 +297,24 @@ pub async fn verify_credential(
         )
     });
 
-    // Status.
-    checks.push(check(
-        CheckName::Status,
-        Outcome::Skipped,
-        if doc.get("credentialStatus").is_some() {
-            "the credential declares a status, which this verifier does not check yet"
-        } else {
-            "the credential declares no revocation status"
-        },
-    ));
+    // Status (only worth fetching when the credential is genuine).
+    let state = if verified_proofs.is_some() {
+        let s = check_status(doc, resolver, status).await;
+        let outcome = match s.state {
+            CredentialState::NotDeclared => Outcome::Skipped,
+            CredentialState::Active => Outcome::Passed,
+            _ => Outcome::Failed,
+        };
+        checks.push(check(CheckName::Status, outcome, s.reason));
+        s.state
+    } else {
+        checks.push(check(
+            CheckName::Status,
+            Outcome::Skipped,
+            "the proof did not verify, so the status was not looked up",
+        ));
+        CredentialState::Unknown
+    };
 
     let failed = checks.iter().any(|c| c.outcome == Outcome::Failed);
     let passed = |n| {
@@ -314,6 +327,7 @@ pub async fn verify_credential(
         verified,
         credential_id: doc.get("id").and_then(|v| v.as_str()).map(String::from),
         issuer,
+        status: state,
         checks,
     }
 }

@@ -100,12 +100,12 @@ pub struct AchievementView {
 /// The issuer.
 #[derive(Debug, Clone)]
 pub struct Issuer {
-    pool: AnyPool,
-    master: MasterKey,
-    config: IssuerConfig,
+    pub(crate) pool: AnyPool,
+    pub(crate) master: MasterKey,
+    pub(crate) config: IssuerConfig,
 }
 
-fn new_id() -> String {
+pub(crate) fn new_id() -> String {
     uuid::Uuid::new_v4().to_string()
 }
 
@@ -204,7 +204,7 @@ impl Issuer {
     }
 
     /// The institution `slug`, if the caller may act for it (the admin may act for any).
-    async fn institution_for(
+    pub(crate) async fn institution_for(
         &self,
         p: &Principal,
         slug: &str,
@@ -406,7 +406,7 @@ impl Issuer {
         }
     }
 
-    async fn active_key(
+    pub(crate) async fn active_key(
         &self,
         institution_id: &str,
         slug: &str,
@@ -431,7 +431,7 @@ impl Issuer {
 
     // ----- achievements ------------------------------------------------------------------
 
-    fn achievement_url(&self, inst_slug: &str, slug: &str) -> String {
+    pub(crate) fn achievement_url(&self, inst_slug: &str, slug: &str) -> String {
         format!(
             "{}/institutions/{inst_slug}/achievements/{slug}",
             self.config.public_url
@@ -563,7 +563,7 @@ impl Issuer {
 
     // ----- issuing -----------------------------------------------------------------------
 
-    fn issued(&self, row: &CredentialRow, created: bool) -> Issued {
+    pub(crate) fn issued(&self, row: &CredentialRow, created: bool) -> Issued {
         let url = format!("{}/v/{}", self.config.public_url, row.code);
         Issued {
             id: row.id.clone(),
@@ -631,8 +631,13 @@ impl Issuer {
         let issued_at = OffsetDateTime::now_utc()
             .replace_nanosecond(0)
             .expect("valid");
+        let valid_until = req
+            .valid_until
+            .or_else(|| definition.validity_period.map(|p| p.after(issued_at)));
+        let id = format!("urn:uuid:{}", uuid::Uuid::new_v4());
+        let status = self.allocate_status(inst, &id).await?;
         let credential = MicroCredential {
-            id: format!("urn:uuid:{}", uuid::Uuid::new_v4()),
+            id,
             issuer: awarding_body(inst, self.institution_did(&inst.slug))?,
             learner: req.learner.clone(),
             achievement: IssuedAchievement {
@@ -641,11 +646,12 @@ impl Issuer {
                 definition,
             },
             issued: issued_at,
-            valid_until: req.valid_until,
+            valid_until,
             grade: req.grade.clone(),
             activity_start: req.activity_start,
             activity_end: req.activity_end,
             evidence: req.evidence.clone(),
+            status,
         };
         let unsigned = credential.to_json();
         // Belt and braces: what we sign must pass our own schema.
@@ -671,8 +677,12 @@ impl Issuer {
             request_hash: Some(fingerprint.to_owned()),
             document: serde_json::to_string(&signed).expect("serialisable"),
             issued_at: issued_at.unix_timestamp(),
-            valid_until: req.valid_until.map(|t| t.unix_timestamp()),
+            valid_until: valid_until.map(|t| t.unix_timestamp()),
             created_at: db::now(),
+            state: "active".into(),
+            state_changed_at: None,
+            replaces: None,
+            replaced_by: None,
         };
         let mut c = self.pool.acquire().await?;
         match db::credentials::insert_credential(&mut c, &row).await {
@@ -690,7 +700,11 @@ impl Issuer {
         }
     }
 
-    fn replay(&self, existing: CredentialRow, fingerprint: &str) -> Result<Issued, IssuerError> {
+    pub(crate) fn replay(
+        &self,
+        existing: CredentialRow,
+        fingerprint: &str,
+    ) -> Result<Issued, IssuerError> {
         if existing.request_hash.as_deref() == Some(fingerprint) {
             Ok(self.issued(&existing, false))
         } else {
@@ -812,6 +826,24 @@ impl Issuer {
                 .expect("formats");
             obj.insert("validFrom".into(), now.into());
         }
+        let v2 = obj
+            .get("@context")
+            .and_then(|c| c.as_array())
+            .is_some_and(|a| {
+                a.first().and_then(|x| x.as_str()) == Some(microcred_core::model::CREDENTIALS_V2)
+            });
+        if v2 && !obj.contains_key("credentialStatus") {
+            let id = obj
+                .get("id")
+                .and_then(|v| v.as_str())
+                .unwrap_or_default()
+                .to_owned();
+            let status = self.allocate_status(&inst, &id).await?;
+            obj.insert(
+                "credentialStatus".into(),
+                serde_json::to_value(status).expect("serialisable"),
+            );
+        }
         if microcred_core::verify::is_microcred_credential(&credential) {
             let errs = microcred_core::schema::validate_credential(&credential);
             if !errs.is_empty() {
@@ -846,6 +878,10 @@ impl Issuer {
             issued_at: db::now(),
             valid_until: None,
             created_at: db::now(),
+            state: "active".into(),
+            state_changed_at: None,
+            replaces: None,
+            replaced_by: None,
         };
         let mut c = self.pool.acquire().await?;
         db::credentials::insert_credential(&mut c, &row)

@@ -51,9 +51,14 @@ pub async fn run(n: usize, peer: Option<&Path>) -> ExitCode {
     // Warm-up (contexts parsed once).
     let warm = proof::sign(&badge(&did, 0), &key, &opts).expect("signs");
     assert!(
-        verify_credential(&warm, &resolver, OffsetDateTime::now_utc())
-            .await
-            .verified
+        verify_credential(
+            &warm,
+            &resolver,
+            &microcred_core::status::NoStatusLists,
+            OffsetDateTime::now_utc()
+        )
+        .await
+        .verified
     );
 
     let t = Instant::now();
@@ -63,7 +68,13 @@ pub async fn run(n: usize, peer: Option<&Path>) -> ExitCode {
     let sign_ms = t.elapsed().as_secs_f64() * 1000.0 / n as f64;
     let t = Instant::now();
     for c in &signed {
-        let r = verify_credential(c, &resolver, OffsetDateTime::now_utc()).await;
+        let r = verify_credential(
+            c,
+            &resolver,
+            &microcred_core::status::NoStatusLists,
+            OffsetDateTime::now_utc(),
+        )
+        .await;
         if !r.verified {
             eprintln!(
                 "microcred bench: our own credential failed:\n{}",

@@ -3,8 +3,14 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use microcred_core::did::{DidDocument, StaticResolver};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use microcred_core::did::DidDocument;
+use microcred_core::model::Did;
 use microcred_core::verify::verify_credential;
+use microcred_verifier::resolver::{LocalDids, LocalFuture};
+use microcred_verifier::{NoLocalStatusLists, Resolver, StatusLists};
 use time::{format_description::well_known::Rfc3339, OffsetDateTime};
 
 use super::read_input;
@@ -27,16 +33,22 @@ pub async fn run(file: &Path, json: bool, did_documents: &[PathBuf], at: Option<
     if !doc.is_object() {
         return fail(format!("{} is not a JSON object", file.display()));
     }
-    let resolver = StaticResolver::new();
+    let mut given = HashMap::new();
     for p in did_documents {
         let parsed = std::fs::read_to_string(p)
             .map_err(|e| e.to_string())
             .and_then(|t| serde_json::from_str::<DidDocument>(&t).map_err(|e| e.to_string()));
         match parsed {
-            Ok(d) => resolver.insert(d),
+            Ok(d) => {
+                given.insert(d.id.clone(), d);
+            }
             Err(e) => return fail(format!("DID document {}: {e}", p.display())),
         }
     }
+    // did:key locally; did:web from the given documents, else over HTTPS; status lists over
+    // HTTPS.
+    let resolver = Resolver::new(Arc::new(GivenDids(given)), false);
+    let status = StatusLists::new(Arc::new(NoLocalStatusLists), false);
     let now = match at {
         None => OffsetDateTime::now_utc(),
         Some(s) => match OffsetDateTime::parse(s, &Rfc3339) {
@@ -44,7 +56,7 @@ pub async fn run(file: &Path, json: bool, did_documents: &[PathBuf], at: Option<
             Err(_) => return fail(format!("--at `{s}` is not an RFC 3339 date-time")),
         },
     };
-    let report = verify_credential(&doc, &resolver, now).await;
+    let report = verify_credential(&doc, &resolver, &status, now).await;
     if json {
         println!(
             "{}",
@@ -57,5 +69,14 @@ pub async fn run(file: &Path, json: bool, did_documents: &[PathBuf], at: Option<
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
+    }
+}
+
+/// DID documents given with `--did-document`.
+struct GivenDids(HashMap<String, DidDocument>);
+
+impl LocalDids for GivenDids {
+    fn resolve_local<'a>(&'a self, did: &'a Did) -> LocalFuture<'a> {
+        Box::pin(async move { self.0.get(did.as_str()).cloned() })
     }
 }

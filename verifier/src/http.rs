@@ -66,7 +66,7 @@ fn is_code(code: &str) -> bool {
             .all(|b| b.is_ascii_digit() || b.is_ascii_uppercase())
 }
 
-async fn find(v: &Verifier, code: &str) -> Result<Option<serde_json::Value>, ApiError> {
+async fn find(v: &Verifier, code: &str) -> Result<Option<crate::IssuedRecord>, ApiError> {
     if !is_code(code) {
         return Ok(None);
     }
@@ -92,11 +92,15 @@ async fn credential_page(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let lang = lang(&q, &headers);
-    let Some(doc) = find(&v, &code).await? else {
+    let Some(rec) = find(&v, &code).await? else {
         return not_found(&v, lang);
     };
-    let report = v.verify(&doc).await;
-    let page = ReportPage::new(&doc, &report, lang, Some(code));
+    let report = v.verify(&rec.document).await;
+    let mut page = ReportPage::new(&rec.document, &report, lang, Some(code));
+    page.state_date = rec
+        .state_changed_at
+        .and_then(|t| time::OffsetDateTime::from_unix_timestamp(t).ok())
+        .map(crate::pages::date);
     Ok(html(StatusCode::OK, v.render("credential.html", page)?))
 }
 
@@ -132,7 +136,7 @@ async fn credential_json(
     State(v): State<Verifier>,
     Path(code): Path<String>,
 ) -> Result<Response, ApiError> {
-    let Some(doc) = find(&v, &code).await? else {
+    let Some(doc) = find(&v, &code).await?.map(|r| r.document) else {
         return Ok((
             StatusCode::NOT_FOUND,
             Json(microcred_core::api::ErrorBody::new(

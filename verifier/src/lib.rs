@@ -16,6 +16,7 @@ pub mod i18n;
 pub mod pages;
 pub mod qr;
 pub mod resolver;
+pub mod status;
 pub mod vc_api;
 
 use std::future::Future;
@@ -24,10 +25,20 @@ use std::sync::Arc;
 
 pub use error::ApiError;
 pub use resolver::{LocalDids, NoLocalDids, Resolver};
+pub use status::{LocalStatusLists, NoLocalStatusLists, StatusLists};
 
 /// A boxed future of a lookup.
 pub type LookupFuture<'a> =
-    Pin<Box<dyn Future<Output = Result<Option<serde_json::Value>, String>> + Send + 'a>>;
+    Pin<Box<dyn Future<Output = Result<Option<IssuedRecord>, String>> + Send + 'a>>;
+
+/// An issued credential as the public page may show it.
+#[derive(Debug, Clone)]
+pub struct IssuedRecord {
+    /// The signed credential.
+    pub document: serde_json::Value,
+    /// When its state last changed (revoked / suspended / reinstated), Unix seconds.
+    pub state_changed_at: Option<i64>,
+}
 
 /// Finds an issued credential (the signed JSON) by its public code.
 pub trait CredentialLookup: Send + Sync {
@@ -50,6 +61,8 @@ impl CredentialLookup for NoCredentials {
 pub struct Verifier {
     /// DID resolution.
     pub resolver: Arc<Resolver>,
+    /// Status lists.
+    pub status: Arc<StatusLists>,
     /// Issued credentials by code.
     pub credentials: Arc<dyn CredentialLookup>,
     /// Public base URL (for QR codes).
@@ -69,6 +82,7 @@ impl Verifier {
     /// A verifier.
     pub fn new(
         resolver: Arc<Resolver>,
+        status: Arc<StatusLists>,
         credentials: Arc<dyn CredentialLookup>,
         public_url: &str,
     ) -> Self {
@@ -89,6 +103,7 @@ impl Verifier {
         }
         Self {
             resolver,
+            status,
             credentials,
             public_url: public_url.trim_end_matches('/').to_owned(),
             templates: Arc::new(env),
@@ -111,6 +126,7 @@ impl Verifier {
         microcred_core::verify::verify_credential(
             doc,
             self.resolver.as_ref(),
+            self.status.as_ref(),
             time::OffsetDateTime::now_utc(),
         )
         .await

@@ -2,6 +2,7 @@
 //! element in plain words, in English or Romanian.
 
 use microcred_core::model::{LangString, MicroCredential};
+use microcred_core::status::CredentialState;
 use microcred_core::verify::{CheckName, Outcome, VerificationReport};
 use serde::Serialize;
 use time::format_description::well_known::Rfc3339;
@@ -23,6 +24,12 @@ pub enum Verdict {
     NotYetValid,
     /// Failed another check (e.g. schema).
     Invalid,
+    /// Revoked by its issuer.
+    Revoked,
+    /// Suspended by its issuer.
+    Suspended,
+    /// Genuine, but its status could not be checked.
+    StatusUnknown,
 }
 
 impl Verdict {
@@ -35,6 +42,12 @@ impl Verdict {
             || outcome(CheckName::IssuerBinding) != Some(Outcome::Passed)
         {
             Self::NotGenuine
+        } else if r.status == CredentialState::Revoked {
+            Self::Revoked
+        } else if r.status == CredentialState::Suspended {
+            Self::Suspended
+        } else if r.status == CredentialState::Unknown {
+            Self::StatusUnknown
         } else if let Some(c) = r
             .check(CheckName::ValidityWindow)
             .filter(|c| c.outcome == Outcome::Failed)
@@ -59,6 +72,9 @@ impl Verdict {
             Self::Expired => "expired",
             Self::NotYetValid => "not_yet_valid",
             Self::Invalid => "invalid",
+            Self::Revoked => "revoked",
+            Self::Suspended => "suspended",
+            Self::StatusUnknown => "status_unknown",
         }
     }
 }
@@ -106,7 +122,8 @@ pub struct GenericView {
     pub valid_until: Option<String>,
 }
 
-fn date(t: OffsetDateTime) -> String {
+/// A date for people (YYYY-MM-DD).
+pub fn date(t: OffsetDateTime) -> String {
     let d = t.date();
     format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
 }
@@ -215,6 +232,8 @@ pub struct ReportPage {
     pub checks: Vec<microcred_core::verify::Check>,
     /// The public code, on `/v/{code}`.
     pub code: Option<String>,
+    /// When a revocation or suspension took effect (our own credentials).
+    pub state_date: Option<String>,
 }
 
 impl ReportPage {
@@ -236,6 +255,7 @@ impl ReportPage {
             c,
             checks: report.checks.clone(),
             code,
+            state_date: None,
         }
     }
 }

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::error::{ModelError, ModelErrors};
 use super::lang::{LangString, LangStringDoc};
-use super::values::{Ects, EqfLevel, EscoSkill, Hours, HttpUrl};
+use super::values::{Ects, EqfLevel, EscoSkill, Hours, HttpUrl, ValidityPeriod};
 use super::vocab::{
     AssessmentType, Integration, LearningSetting, ParticipationForm, QfEheaCycle,
     QualityAssuranceType, Supervision,
@@ -107,6 +107,9 @@ pub struct AchievementDefinition {
     pub stackability: Option<Stackability>,
     /// Optional: further information.
     pub further_information: Option<LangString>,
+    /// How long credentials stay valid (issuance policy; becomes each credential's
+    /// `validUntil`, and is not itself carried in the credential).
+    pub validity_period: Option<ValidityPeriod>,
 }
 
 /// Wire form of one learning outcome.
@@ -184,6 +187,8 @@ pub struct AchievementDefinitionDoc {
     pub stackability: Option<StackabilityDoc>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub further_information: Option<LangStringDoc>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub validity_period: Option<String>,
 }
 
 fn required<T>(errs: &mut ModelErrors, v: Option<T>, element: &str, what: &str) -> Option<T> {
@@ -401,6 +406,9 @@ impl AchievementDefinitionDoc {
             })
         });
         let further_information = lang(&mut errs, self.further_information, "furtherInformation");
+        let validity_period = self
+            .validity_period
+            .and_then(|p| errs.take(ValidityPeriod::parse(&p)));
 
         errs.finish(|| AchievementDefinition {
             title: title.expect("checked"),
@@ -418,6 +426,7 @@ impl AchievementDefinitionDoc {
             supervision,
             stackability,
             further_information,
+            validity_period,
         })
     }
 }
@@ -470,6 +479,7 @@ impl AchievementDefinition {
                 part_of: s.part_of.iter().map(|u| u.as_str().to_owned()).collect(),
             }),
             further_information: self.further_information.as_ref().map(Into::into),
+            validity_period: self.validity_period.map(|p| p.to_iso()),
         }
     }
 }

@@ -240,6 +240,8 @@ pub struct MicroCredential {
     pub activity_end: Option<OffsetDateTime>,
     /// Evidence.
     pub evidence: Vec<Evidence>,
+    /// Revocation and suspension entries (W3C Bitstring Status List v1.0).
+    pub status: Vec<crate::status::StatusListEntry>,
 }
 
 // ---------------------------------------------------------------------------------------
@@ -574,6 +576,9 @@ impl MicroCredential {
             credential_status: None,
         };
         let mut v = serde_json::to_value(doc).expect("serialisable");
+        if !self.status.is_empty() {
+            v["credentialStatus"] = serde_json::to_value(&self.status).expect("serialisable");
+        }
         // OB3 wallets show creditsAvailable; an integer when whole so that every JSON-LD
         // processor canonicalises it alike.
         if let Some(e) = d.workload.ects() {
@@ -936,6 +941,14 @@ impl MicroCredential {
             })
             .collect();
 
+        let status = match crate::status::StatusListEntry::of_credential(v) {
+            Ok(s) => s,
+            Err(m) => {
+                errs.push(ModelError::new("credentialStatus", "/credentialStatus", m));
+                Vec::new()
+            }
+        };
+
         if !errs.is_empty() {
             return Err(errs);
         }
@@ -1000,6 +1013,7 @@ impl MicroCredential {
                         part_of,
                     }),
                     further_information: further,
+                    validity_period: None,
                 },
             },
             issued,
@@ -1008,6 +1022,7 @@ impl MicroCredential {
             activity_start,
             activity_end,
             evidence,
+            status,
         })
     }
 }

@@ -19,7 +19,9 @@ pub use credential::{
 };
 pub use error::{ModelError, ModelErrors};
 pub use lang::{LangString, LangStringDoc};
-pub use values::{CountryCode, Ects, EqfLevel, EscoSkill, Hours, HttpUrl, ISO_3166_ALPHA2};
+pub use values::{
+    CountryCode, Ects, EqfLevel, EscoSkill, Hours, HttpUrl, ValidityPeriod, ISO_3166_ALPHA2,
+};
 pub use vocab::{
     AssessmentType, Integration, LearningSetting, ParticipationForm, QfEheaCycle,
     QualityAssuranceType, Supervision,

@@ -355,3 +355,112 @@ mod tests {
         );
     }
 }
+
+/// How long credentials of an achievement stay valid: an ISO 8601 duration of years, months
+/// and days (`P3Y`, `P18M`, `P90D`, `P1Y6M`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ValidityPeriod {
+    years: u16,
+    months: u16,
+    days: u16,
+}
+
+impl ValidityPeriod {
+    /// Parses `P[nY][nM][nD]` (at least one part, total at most 100 years).
+    pub fn parse(s: &str) -> Result<Self, ModelError> {
+        let err = || {
+            ModelError::new(
+                "validityPeriod",
+                "/validityPeriod",
+                format!("`{s}` is not a duration in years, months and days (e.g. P3Y, P18M, P90D)"),
+            )
+        };
+        let rest = s.strip_prefix('P').ok_or_else(err)?;
+        let (mut years, mut months, mut days) = (0u32, 0u32, 0u32);
+        let mut num = String::new();
+        let mut seen = Vec::new();
+        for c in rest.chars() {
+            if c.is_ascii_digit() {
+                num.push(c);
+                continue;
+            }
+            let n: u32 = num.parse().map_err(|_| err())?;
+            num.clear();
+            let slot = match c {
+                'Y' => &mut years,
+                'M' => &mut months,
+                'D' => &mut days,
+                _ => return Err(err()),
+            };
+            if seen.last().is_some_and(|&p| "YMD".find(p) >= "YMD".find(c)) {
+                return Err(err());
+            }
+            seen.push(c);
+            *slot = n;
+        }
+        if !num.is_empty() || seen.is_empty() {
+            return Err(err());
+        }
+        let total_days = years * 366 + months * 31 + days;
+        if total_days == 0 || total_days > 100 * 366 {
+            return Err(ModelError::new(
+                "validityPeriod",
+                "/validityPeriod",
+                "must be between 1 day and 100 years",
+            ));
+        }
+        Ok(Self {
+            years: years as u16,
+            months: months as u16,
+            days: days as u16,
+        })
+    }
+
+    /// The ISO 8601 text.
+    pub fn to_iso(&self) -> String {
+        let mut s = "P".to_owned();
+        for (n, u) in [(self.years, 'Y'), (self.months, 'M'), (self.days, 'D')] {
+            if n > 0 {
+                s.push_str(&format!("{n}{u}"));
+            }
+        }
+        s
+    }
+
+    /// `t` plus this period (a month end stays within the target month: 31 Jan + P1M = 28/29 Feb).
+    pub fn after(&self, t: time::OffsetDateTime) -> time::OffsetDateTime {
+        let months_total =
+            i32::from(t.month() as u8) - 1 + i32::from(self.months) + 12 * i32::from(self.years);
+        let year = t.year() + months_total.div_euclid(12);
+        let month = time::Month::try_from((months_total.rem_euclid(12) + 1) as u8).expect("1-12");
+        let last = month.length(year);
+        let date =
+            time::Date::from_calendar_date(year, month, t.day().min(last)).expect("valid date");
+        t.replace_date(date) + time::Duration::days(i64::from(self.days))
+    }
+}
+
+#[cfg(test)]
+mod validity_tests {
+    use super::*;
+    use time::macros::datetime;
+
+    #[test]
+    fn periods_parse_and_add_calendar_time() {
+        let p = ValidityPeriod::parse("P1Y6M").unwrap();
+        assert_eq!(p.to_iso(), "P1Y6M");
+        assert_eq!(
+            p.after(datetime!(2026-06-30 12:00 UTC)),
+            datetime!(2027-12-30 12:00 UTC)
+        );
+        assert_eq!(
+            ValidityPeriod::parse("P1M")
+                .unwrap()
+                .after(datetime!(2027-01-31 0:00 UTC)),
+            datetime!(2027-02-28 0:00 UTC)
+        );
+        for bad in ["", "P", "1Y", "P1H", "PT1H", "P1D1Y", "P0D", "P200Y"] {
+            assert!(ValidityPeriod::parse(bad).is_err(), "{bad}");
+        }
+    }
+}

@@ -14,7 +14,13 @@ use crate::fixtures::json;
 use crate::model::sample_credential;
 
 async fn verify(doc: &serde_json::Value, resolver: &StaticResolver) -> VerificationReport {
-    verify_credential(doc, resolver, OffsetDateTime::now_utc()).await
+    verify_credential(
+        doc,
+        resolver,
+        &microcred_core::status::NoStatusLists,
+        OffsetDateTime::now_utc(),
+    )
+    .await
 }
 
 #[tokio::test]
@@ -191,7 +197,13 @@ async fn an_expired_credential_fails_the_validity_window() {
     )
     .unwrap();
     let later = time::macros::datetime!(2032-01-01 00:00:00 UTC);
-    let r = verify_credential(&signed, &resolver, later).await;
+    let r = verify_credential(
+        &signed,
+        &resolver,
+        &microcred_core::status::NoStatusLists,
+        later,
+    )
+    .await;
     let w = r.check(CheckName::ValidityWindow).unwrap();
     assert_eq!(w.outcome, Outcome::Failed);
     assert!(
@@ -201,7 +213,13 @@ async fn an_expired_credential_fails_the_validity_window() {
     );
     assert!(!r.verified);
     let before = time::macros::datetime!(2026-01-01 00:00:00 UTC);
-    let r = verify_credential(&signed, &resolver, before).await;
+    let r = verify_credential(
+        &signed,
+        &resolver,
+        &microcred_core::status::NoStatusLists,
+        before,
+    )
+    .await;
     assert!(r
         .check(CheckName::ValidityWindow)
         .unwrap()

@@ -91,8 +91,10 @@ fn every_broken_rule_is_reported_at_once() {
 
 /// The sample credential the fixtures are made from.
 pub fn sample_credential() -> MicroCredential {
-    let definition =
+    let mut definition =
         AchievementDefinition::from_json(&json("achievements/good/data-protection.json")).unwrap();
+    // Issuance policy, not carried in the credential.
+    definition.validity_period = None;
     MicroCredential {
         id: "urn:uuid:2f1d3c4e-8a5b-4c6d-9e7f-0a1b2c3d4e5f".into(),
         issuer: AwardingBody {
@@ -144,6 +146,7 @@ pub fn sample_credential() -> MicroCredential {
             name: Some("Final quiz attempt".into()),
             narrative: Some("Scored 92% (pass mark 80%).".into()),
         }],
+        status: vec![],
     }
 }
 

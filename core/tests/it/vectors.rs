@@ -82,6 +82,7 @@ async fn report_of(rel: &str) -> microcred_core::verify::VerificationReport {
     verify_credential(
         &json(rel),
         &StaticResolver::new(),
+        &microcred_core::status::NoStatusLists,
         OffsetDateTime::now_utc(),
     )
     .await
@@ -121,7 +122,13 @@ async fn changing_any_field_of_a_vector_credential_fails_the_proof_check() {
     ] {
         let mut t = signed.clone();
         *t.pointer_mut(pointer).unwrap() = value;
-        let r = verify_credential(&t, &StaticResolver::new(), OffsetDateTime::now_utc()).await;
+        let r = verify_credential(
+            &t,
+            &StaticResolver::new(),
+            &microcred_core::status::NoStatusLists,
+            OffsetDateTime::now_utc(),
+        )
+        .await;
         assert_eq!(
             r.check(CheckName::Proof).unwrap().outcome,
             Outcome::Failed,
@@ -131,7 +138,13 @@ async fn changing_any_field_of_a_vector_credential_fails_the_proof_check() {
     // The JCS suite too.
     let mut t = json("vc-di-eddsa/eddsa-jcs-2022/signedJCS.json");
     t["description"] = "changed".into();
-    let r = verify_credential(&t, &StaticResolver::new(), OffsetDateTime::now_utc()).await;
+    let r = verify_credential(
+        &t,
+        &StaticResolver::new(),
+        &microcred_core::status::NoStatusLists,
+        OffsetDateTime::now_utc(),
+    )
+    .await;
     assert_eq!(r.check(CheckName::Proof).unwrap().outcome, Outcome::Failed);
 }
 

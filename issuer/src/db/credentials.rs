@@ -19,9 +19,16 @@ pub struct CredentialRow {
     pub issued_at: i64,
     pub valid_until: Option<i64>,
     pub created_at: i64,
+    /// `active`, `suspended` or `revoked`.
+    pub state: String,
+    pub state_changed_at: Option<i64>,
+    /// The credential this one renews or corrects.
+    pub replaces: Option<String>,
+    /// The credential that corrected this one.
+    pub replaced_by: Option<String>,
 }
 
-const COLUMNS: &str = "id, code, institution_id, achievement_id, achievement_version, learner_name, learner_email, idempotency_key, request_hash, document, issued_at, valid_until, created_at";
+const COLUMNS: &str = "id, code, institution_id, achievement_id, achievement_version, learner_name, learner_email, idempotency_key, request_hash, document, issued_at, valid_until, created_at, state, state_changed_at, replaces, replaced_by";
 
 fn from_row(r: &sqlx::any::AnyRow) -> Result<CredentialRow, sqlx::Error> {
     Ok(CredentialRow {
@@ -38,6 +45,10 @@ fn from_row(r: &sqlx::any::AnyRow) -> Result<CredentialRow, sqlx::Error> {
         issued_at: r.try_get("issued_at")?,
         valid_until: r.try_get("valid_until")?,
         created_at: r.try_get("created_at")?,
+        state: r.try_get("state")?,
+        state_changed_at: r.try_get("state_changed_at")?,
+        replaces: r.try_get("replaces")?,
+        replaced_by: r.try_get("replaced_by")?,
     })
 }
 
@@ -47,7 +58,7 @@ pub async fn insert_credential(
     r: &CredentialRow,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(&format!(
-        "INSERT INTO credentials ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
+        "INSERT INTO credentials ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)"
     ))
     .bind(&r.id)
     .bind(&r.code)
@@ -62,6 +73,10 @@ pub async fn insert_credential(
     .bind(r.issued_at)
     .bind(r.valid_until)
     .bind(r.created_at)
+    .bind(&r.state)
+    .bind(r.state_changed_at)
+    .bind(&r.replaces)
+    .bind(&r.replaced_by)
     .execute(c)
     .await?;
     Ok(())
@@ -117,4 +132,71 @@ pub async fn list_credentials(
     .iter()
     .map(from_row)
     .collect()
+}
+
+/// An institution's credential by its public code.
+pub async fn find_institution_credential(
+    p: &AnyPool,
+    institution_id: &str,
+    code: &str,
+) -> Result<Option<CredentialRow>, sqlx::Error> {
+    sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM credentials WHERE institution_id = $1 AND code = $2"
+    ))
+    .bind(institution_id)
+    .bind(code)
+    .fetch_optional(p)
+    .await?
+    .as_ref()
+    .map(from_row)
+    .transpose()
+}
+
+/// The credential with this id.
+pub async fn find_credential_by_id(
+    p: &AnyPool,
+    id: &str,
+) -> Result<Option<CredentialRow>, sqlx::Error> {
+    sqlx::query(&format!("SELECT {COLUMNS} FROM credentials WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(p)
+        .await?
+        .as_ref()
+        .map(from_row)
+        .transpose()
+}
+
+/// Moves a credential from state `from` to `to`; false when it was not in `from`.
+pub async fn update_credential_state(
+    c: &mut AnyConnection,
+    id: &str,
+    from: &str,
+    to: &str,
+    at: i64,
+) -> Result<bool, sqlx::Error> {
+    let n = sqlx::query(
+        "UPDATE credentials SET state = $1, state_changed_at = $2 WHERE id = $3 AND state = $4",
+    )
+    .bind(to)
+    .bind(at)
+    .bind(id)
+    .bind(from)
+    .execute(c)
+    .await?
+    .rows_affected();
+    Ok(n == 1)
+}
+
+/// Records which credential replaced this one.
+pub async fn update_credential_replaced_by(
+    c: &mut AnyConnection,
+    id: &str,
+    replaced_by: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE credentials SET replaced_by = $1 WHERE id = $2")
+        .bind(replaced_by)
+        .bind(id)
+        .execute(c)
+        .await?;
+    Ok(())
 }

@@ -4,10 +4,14 @@
 
 pub mod achievements;
 pub mod api_tokens;
+pub mod credential_events;
 pub mod credentials;
 pub mod institutions;
+pub mod notifications;
 pub mod platform_setup;
 pub mod signing_keys;
+pub mod status_allocations;
+pub mod status_lists;
 
 /// Seconds since the Unix epoch, as stored.
 pub fn now() -> i64 {

@@ -13,6 +13,9 @@ use crate::bulk::{BulkReport, RowOutcome};
 use crate::domain::institution::{InstitutionView, NewInstitutionDoc};
 use crate::domain::issuance::{EvidenceDoc, IssueRequestDoc, LearnerDoc};
 use crate::error::{ApiError, IssuerError};
+use crate::lifecycle::{
+    CorrectionRequest, CredentialStateView, RenewalRequest, StatusChangeRequest,
+};
 use crate::service::{AchievementView, Issued, QrLinks};
 use crate::IssuerState;
 
@@ -45,6 +48,31 @@ pub fn router() -> Router<IssuerState> {
             "/api/v1/institutions/{slug}/credentials",
             post(issue).get(list_credentials),
         )
+        .route(
+            "/api/v1/institutions/{slug}/credentials/{code}",
+            get(credential_state),
+        )
+        .route(
+            "/api/v1/institutions/{slug}/credentials/{code}/revoke",
+            post(revoke),
+        )
+        .route(
+            "/api/v1/institutions/{slug}/credentials/{code}/suspend",
+            post(suspend),
+        )
+        .route(
+            "/api/v1/institutions/{slug}/credentials/{code}/unsuspend",
+            post(unsuspend),
+        )
+        .route(
+            "/api/v1/institutions/{slug}/credentials/{code}/renew",
+            post(renew),
+        )
+        .route(
+            "/api/v1/institutions/{slug}/credentials/{code}/correct",
+            post(correct),
+        )
+        .route("/status/{slug}/{purpose}/{number}", get(status_list))
         .route("/credentials/issue", post(vc_api_issue))
         .route("/institutions/{slug}/did.json", get(did_document))
         .route(
@@ -394,6 +422,121 @@ async fn public_achievement(
     ))
 }
 
+/// A credential's state and the history of its changes (with reasons).
+#[utoipa::path(get, path = "/api/v1/institutions/{slug}/credentials/{code}", responses((status = 200, body = CredentialStateView), (status = 404)), security(("bearer" = [])))]
+async fn credential_state(
+    State(s): State<IssuerState>,
+    Caller(p): Caller,
+    Path((slug, code)): Path<(String, String)>,
+) -> ApiResult<Json<CredentialStateView>> {
+    Ok(Json(s.issuer.credential_state(&p, &slug, &code).await?))
+}
+
+/// Revoke a credential (final). Every verifier sees it within a minute.
+#[utoipa::path(post, path = "/api/v1/institutions/{slug}/credentials/{code}/revoke", request_body = StatusChangeRequest,
+    responses((status = 200, body = CredentialStateView), (status = 409, description = "already revoked")), security(("bearer" = [])))]
+async fn revoke(
+    State(s): State<IssuerState>,
+    Caller(p): Caller,
+    Path((slug, code)): Path<(String, String)>,
+    ApiJson(r): ApiJson<StatusChangeRequest>,
+) -> ApiResult<Json<CredentialStateView>> {
+    Ok(Json(s.issuer.revoke(&p, &slug, &code, &r.reason).await?))
+}
+
+/// Suspend an active credential.
+#[utoipa::path(post, path = "/api/v1/institutions/{slug}/credentials/{code}/suspend", request_body = StatusChangeRequest,
+    responses((status = 200, body = CredentialStateView), (status = 409)), security(("bearer" = [])))]
+async fn suspend(
+    State(s): State<IssuerState>,
+    Caller(p): Caller,
+    Path((slug, code)): Path<(String, String)>,
+    ApiJson(r): ApiJson<StatusChangeRequest>,
+) -> ApiResult<Json<CredentialStateView>> {
+    Ok(Json(s.issuer.suspend(&p, &slug, &code, &r.reason).await?))
+}
+
+/// Lift a suspension.
+#[utoipa::path(post, path = "/api/v1/institutions/{slug}/credentials/{code}/unsuspend", request_body = StatusChangeRequest,
+    responses((status = 200, body = CredentialStateView), (status = 409)), security(("bearer" = [])))]
+async fn unsuspend(
+    State(s): State<IssuerState>,
+    Caller(p): Caller,
+    Path((slug, code)): Path<(String, String)>,
+    ApiJson(r): ApiJson<StatusChangeRequest>,
+) -> ApiResult<Json<CredentialStateView>> {
+    Ok(Json(s.issuer.unsuspend(&p, &slug, &code, &r.reason).await?))
+}
+
+/// Renew: a new credential for the same learner, valid from now, linked to the old one.
+#[utoipa::path(post, path = "/api/v1/institutions/{slug}/credentials/{code}/renew", request_body = RenewalRequest,
+    responses((status = 201, body = Issued)), security(("bearer" = [])))]
+async fn renew(
+    State(s): State<IssuerState>,
+    Caller(p): Caller,
+    Path((slug, code)): Path<(String, String)>,
+    ApiJson(r): ApiJson<RenewalRequest>,
+) -> ApiResult<(StatusCode, Json<Issued>)> {
+    Ok((
+        StatusCode::CREATED,
+        Json(s.issuer.renew(&p, &slug, &code, r).await?),
+    ))
+}
+
+/// Correct (right to rectification): re-issue with the fix; the old credential is revoked as
+/// superseded and points to the new one.
+#[utoipa::path(post, path = "/api/v1/institutions/{slug}/credentials/{code}/correct", request_body = CorrectionRequest,
+    responses((status = 201, body = Issued)), security(("bearer" = [])))]
+async fn correct(
+    State(s): State<IssuerState>,
+    Caller(p): Caller,
+    Path((slug, code)): Path<(String, String)>,
+    ApiJson(r): ApiJson<CorrectionRequest>,
+) -> ApiResult<(StatusCode, Json<Issued>)> {
+    Ok((
+        StatusCode::CREATED,
+        Json(s.issuer.correct(&p, &slug, &code, r).await?),
+    ))
+}
+
+/// A status list credential (W3C Bitstring Status List v1.0), public, with `ETag` and a
+/// `Cache-Control` matching its `ttl`.
+#[utoipa::path(get, path = "/status/{slug}/{purpose}/{number}", responses((status = 200, description = "BitstringStatusListCredential"), (status = 304), (status = 404)))]
+async fn status_list(
+    State(s): State<IssuerState>,
+    Path((slug, purpose, number)): Path<(String, String, String)>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    let not_found = || IssuerError::NotFound("status list".into());
+    let number: i64 = number.parse().map_err(|_| not_found())?;
+    let (doc, etag) = s
+        .issuer
+        .status_list_document(&slug, &purpose, number)
+        .await?
+        .ok_or_else(not_found)?;
+    let cache = format!("public, max-age={}", crate::lifecycle::LIST_TTL_SECONDS);
+    if headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        == Some(etag.as_str())
+    {
+        return Ok((
+            StatusCode::NOT_MODIFIED,
+            [(header::ETAG, etag), (header::CACHE_CONTROL, cache)],
+        )
+            .into_response());
+    }
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/vc+ld+json".to_owned()),
+            (header::ETAG, etag),
+            (header::CACHE_CONTROL, cache),
+        ],
+        Json(doc),
+    )
+        .into_response())
+}
+
 /// Our JSON-LD context.
 async fn context() -> impl IntoResponse {
     (
@@ -410,10 +553,12 @@ async fn context() -> impl IntoResponse {
 #[openapi(
     paths(setup, create_institution, list_institutions, get_institution, create_token, rotate_key,
         create_achievement, update_achievement, get_achievement, list_achievements, issue, list_credentials,
-        issue_bulk, vc_api_issue, did_document, public_achievement),
+        issue_bulk, vc_api_issue, did_document, public_achievement, credential_state, revoke, suspend, unsuspend,
+        renew, correct, status_list),
     components(schemas(SetupRequest, TokenResponse, NewInstitutionDoc, InstitutionView, NewTokenRequest, RotatedKey,
         NewAchievementRequest, UpdateAchievementRequest, AchievementView, IssueRequestDoc, LearnerDoc, EvidenceDoc,
-        Issued, QrLinks, BulkReport, RowOutcome, VcApiIssueRequest, VcApiIssueResponse)),
+        Issued, QrLinks, BulkReport, RowOutcome, VcApiIssueRequest, VcApiIssueResponse, StatusChangeRequest,
+        CredentialStateView, CorrectionRequest, RenewalRequest)),
     tags((name = "issuer", description = "Institutions, micro-credential definitions and issuing"))
 )]
 pub struct ApiDoc;
