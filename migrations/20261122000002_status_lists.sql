@@ -32,13 +32,14 @@ ALTER TABLE credentials ADD COLUMN replaced_by TEXT;
 CREATE TABLE credential_events (
     id            TEXT PRIMARY KEY,
     credential_id TEXT NOT NULL REFERENCES credentials (id),
+    seq           BIGINT NOT NULL,
     action        TEXT NOT NULL,
     reason        TEXT NOT NULL,
     actor         TEXT NOT NULL,
     at            BIGINT NOT NULL
 );
 
-CREATE INDEX credential_events_by_credential ON credential_events (credential_id, at);
+CREATE UNIQUE INDEX credential_events_by_credential ON credential_events (credential_id, seq);
 
 CREATE TABLE notifications (
     id             TEXT PRIMARY KEY,

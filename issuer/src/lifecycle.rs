@@ -29,6 +29,15 @@ const FULL_AT: i64 = LIST_SIZE / 10 * 9;
 /// visible everywhere within a minute.
 pub const LIST_TTL_SECONDS: u64 = 60;
 
+/// One status change: which list, which bit value, and the credential's state transition.
+struct Change<'a> {
+    purpose: StatusPurpose,
+    bit: bool,
+    from: &'a str,
+    to: &'a str,
+    reason: &'a str,
+}
+
 /// A status change request.
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -265,11 +274,15 @@ impl Issuer {
         p: &Principal,
         inst: &InstitutionRow,
         cred: &CredentialRow,
-        purpose: StatusPurpose,
-        bit: bool,
-        (from, to): (&str, &str),
-        reason: &str,
+        change: Change<'_>,
     ) -> Result<(), IssuerError> {
+        let Change {
+            purpose,
+            bit,
+            from,
+            to,
+            reason,
+        } = change;
         let allocations =
             db::status_allocations::list_status_allocations(&self.pool, &cred.id).await?;
         let mut target = None;
@@ -408,10 +421,13 @@ impl Issuer {
             p,
             &inst,
             &cred,
-            StatusPurpose::Revocation,
-            true,
-            (&from, "revoked"),
-            &reason,
+            Change {
+                purpose: StatusPurpose::Revocation,
+                bit: true,
+                from: &from,
+                to: "revoked",
+                reason: &reason,
+            },
         )
         .await?;
         self.credential_state(p, inst_slug, code).await
@@ -431,10 +447,13 @@ impl Issuer {
             p,
             &inst,
             &cred,
-            StatusPurpose::Suspension,
-            true,
-            ("active", "suspended"),
-            &reason,
+            Change {
+                purpose: StatusPurpose::Suspension,
+                bit: true,
+                from: "active",
+                to: "suspended",
+                reason: &reason,
+            },
         )
         .await?;
         self.credential_state(p, inst_slug, code).await
@@ -454,10 +473,13 @@ impl Issuer {
             p,
             &inst,
             &cred,
-            StatusPurpose::Suspension,
-            false,
-            ("suspended", "active"),
-            &reason,
+            Change {
+                purpose: StatusPurpose::Suspension,
+                bit: false,
+                from: "suspended",
+                to: "active",
+                reason: &reason,
+            },
         )
         .await?;
         self.credential_state(p, inst_slug, code).await
@@ -644,10 +666,13 @@ impl Issuer {
             p,
             &inst,
             &old,
-            StatusPurpose::Revocation,
-            true,
-            (&from, "revoked"),
-            &format!("superseded by {}: {reason}", new.id),
+            Change {
+                purpose: StatusPurpose::Revocation,
+                bit: true,
+                from: &from,
+                to: "revoked",
+                reason: &format!("superseded by {}: {reason}", new.id),
+            },
         )
         .await?;
         let mut conn = self.pool.acquire().await?;

@@ -2,4 +2,5 @@
 
 mod cli;
 mod service;
+mod status;
 pub mod support;

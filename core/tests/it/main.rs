@@ -3,4 +3,5 @@
 mod fixtures;
 mod interop;
 pub mod model;
+mod status;
 mod vectors;

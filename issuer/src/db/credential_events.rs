@@ -1,5 +1,6 @@
 //! Table `credential_events`: every status change of a credential, with its reason and who made
-//! it (kept for the audit trail; never shown on public pages).
+//! it, numbered in order per credential (kept for the audit trail; never shown on public
+//! pages).
 
 use sqlx::{AnyConnection, AnyPool, Row};
 
@@ -21,9 +22,12 @@ pub async fn insert_credential_event(
     c: &mut AnyConnection,
     r: &CredentialEventRow,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("INSERT INTO credential_events (id, credential_id, action, reason, actor, at) VALUES ($1, $2, $3, $4, $5, $6)")
-        .bind(&r.id)
-        .bind(&r.credential_id)
+    sqlx::query(
+        "INSERT INTO credential_events (id, credential_id, seq, action, reason, actor, at) \
+         VALUES ($1, $2, (SELECT COALESCE(MAX(seq), 0) + 1 FROM credential_events WHERE credential_id = $2), $3, $4, $5, $6)",
+    )
+    .bind(&r.id)
+    .bind(&r.credential_id)
         .bind(&r.action)
         .bind(&r.reason)
         .bind(&r.actor)
@@ -38,7 +42,7 @@ pub async fn list_credential_events(
     p: &AnyPool,
     credential_id: &str,
 ) -> Result<Vec<CredentialEventRow>, sqlx::Error> {
-    sqlx::query("SELECT id, credential_id, action, reason, actor, at FROM credential_events WHERE credential_id = $1 ORDER BY at, id")
+    sqlx::query("SELECT id, credential_id, action, reason, actor, at FROM credential_events WHERE credential_id = $1 ORDER BY seq")
         .bind(credential_id)
         .fetch_all(p)
         .await?
