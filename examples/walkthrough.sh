@@ -64,4 +64,12 @@ for f in signed-1 tampered-achievement-name; do
   python3 -c "import json; print(json.dumps({'verifiableCredential': json.load(open('$root/core/tests/fixtures/peer/$f.json'))}))" > "$work/v.json"
   printf '%s: ' "$f"; curl -s -o /dev/null -w '%{http_code}\n' -X POST "$base/credentials/verify" -H 'content-type: application/json' -d @"$work/v.json"
 done
+echo "== 9. revoke it: the public page and the VC-API endpoint say so"
+curl -sf -X POST "$base/api/v1/institutions/ase/credentials/$code/revoke" -H "Authorization: Bearer $token" \
+  -H 'content-type: application/json' -d '{"reason": "issued by mistake"}' | json "['state']"
+verdict=$(curl -sf "$url" | grep -o '<h1>[^<]*</h1>' | head -1)
+echo "verdict: $verdict"
+[ "$verdict" = "<h1>Revoked</h1>" ] || { echo "expected Revoked"; exit 1; }
+printf 'VC-API after revocation: '
+curl -s -o /dev/null -w '%{http_code}\n' -X POST "$base/credentials/verify" -H 'content-type: application/json' -d @"$work/v1.json"
 echo "walkthrough: ok"
