@@ -2,6 +2,8 @@
 
 use std::path::PathBuf;
 
+use std::process::ExitCode;
+
 use clap::{Parser, Subcommand, ValueEnum};
 
 /// Issue, hold and verify European micro-credentials (W3C Verifiable Credentials 2.0,
@@ -127,4 +129,38 @@ pub enum Command {
         #[arg(long, value_name = "DIR")]
         peer: Option<PathBuf>,
     },
+}
+
+/// Runs the chosen subcommand and gives the process exit code.
+pub async fn run(cli: Cli) -> ExitCode {
+    let Some(command) = cli.command else {
+        return crate::commands::serve::run_default().await;
+    };
+    match command {
+        Command::Serve(args) => crate::commands::serve::run(args).await,
+        Command::Verify {
+            file,
+            json,
+            did_documents,
+            at,
+        } => crate::commands::verify::run(&file, json, &did_documents, at.as_deref()).await,
+        Command::Keygen { out } => crate::commands::keygen::run(out.as_deref()),
+        Command::Sign {
+            file,
+            key,
+            verification_method,
+            suite,
+            issuer_from_key,
+            out,
+        } => crate::commands::sign::run(
+            &file,
+            &key,
+            verification_method,
+            suite,
+            issuer_from_key,
+            out.as_deref(),
+        ),
+        Command::Canonicalize { file, suite } => crate::commands::canonicalize::run(&file, suite),
+        Command::Bench { n, peer } => crate::commands::bench::run(n, peer.as_deref()).await,
+    }
 }

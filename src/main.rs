@@ -13,5 +13,5 @@ fn main() -> std::process::ExitCode {
         .enable_all()
         .build()
         .expect("tokio runtime");
-    runtime.block_on(commands::run(cli))
+    runtime.block_on(cli::run(cli))
 }

@@ -562,18 +562,16 @@ impl Issuer {
         }
         let mut c = Self::parse_old(&old)?;
         if let Some(aid) = &old.achievement_id {
-            let ach = db::achievements::find_achievement_version(&self.pool, aid, 1).await?;
-            if let Some(a) = ach {
-                if let Some(cur) =
-                    db::achievements::find_achievement(&self.pool, &inst.id, &a.slug).await?
-                {
-                    let def = serde_json::from_str(&cur.definition)
+            // Renewal re-certifies against the achievement as it is now.
+            if let Some(cur) =
+                db::achievements::find_current_achievement_by_id(&self.pool, aid).await?
+            {
+                let def = serde_json::from_str(&cur.definition)
+                    .map_err(|e| IssuerError::Key(e.to_string()))?;
+                c.achievement.definition =
+                    microcred_core::model::AchievementDefinition::from_json(&def)
                         .map_err(|e| IssuerError::Key(e.to_string()))?;
-                    c.achievement.definition =
-                        microcred_core::model::AchievementDefinition::from_json(&def)
-                            .map_err(|e| IssuerError::Key(e.to_string()))?;
-                    c.achievement.version = u32::try_from(cur.version).unwrap_or(u32::MAX);
-                }
+                c.achievement.version = u32::try_from(cur.version).unwrap_or(u32::MAX);
             }
         }
         let now = OffsetDateTime::now_utc()

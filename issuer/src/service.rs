@@ -826,6 +826,15 @@ impl Issuer {
                 .expect("formats");
             obj.insert("validFrom".into(), now.into());
         }
+        if microcred_core::verify::is_microcred_credential(&credential) {
+            let errs = microcred_core::schema::validate_credential(&credential);
+            if !errs.is_empty() {
+                return Err(IssuerError::Validation(ModelErrors(
+                    errs.into_iter().map(|e| e.under("/credential")).collect(),
+                )));
+            }
+        }
+        let obj = credential.as_object_mut().expect("checked above");
         let v2 = obj
             .get("@context")
             .and_then(|c| c.as_array())
@@ -843,14 +852,6 @@ impl Issuer {
                 "credentialStatus".into(),
                 serde_json::to_value(status).expect("serialisable"),
             );
-        }
-        if microcred_core::verify::is_microcred_credential(&credential) {
-            let errs = microcred_core::schema::validate_credential(&credential);
-            if !errs.is_empty() {
-                return Err(IssuerError::Validation(ModelErrors(
-                    errs.into_iter().map(|e| e.under("/credential")).collect(),
-                )));
-            }
         }
         let (key, vm) = self.active_key(&inst.id, &inst.slug).await?;
         let signed = proof::sign(

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use microcred_core::proof::{canonical_json, canonical_nquads};
 
-use super::read_input;
+use super::files::read_input;
 use crate::cli::Suite;
 
 /// Prints the canonical form of the document without its proof.

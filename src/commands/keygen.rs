@@ -10,7 +10,7 @@ pub fn run(out: Option<&Path>) -> ExitCode {
     let key = KeyPair::generate();
     let text = serde_json::to_string_pretty(&KeyFile::of(&key)).expect("serialisable") + "\n";
     let result = match out {
-        None => super::write_output(None, &text),
+        None => super::files::write_output(None, &text),
         Some(p) => write_private(p, &text),
     };
     match result {

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use microcred_core::keys::KeyFile;
 use microcred_core::proof::{self, Cryptosuite, ProofOptions};
 
-use super::{read_input, write_output};
+use super::files::{read_input, write_output};
 use crate::cli::Suite;
 
 fn fail(msg: String) -> ExitCode {

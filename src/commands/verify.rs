@@ -13,7 +13,7 @@ use microcred_verifier::resolver::{LocalDids, LocalFuture};
 use microcred_verifier::{NoLocalStatusLists, Resolver, StatusLists};
 use time::{format_description::well_known::Rfc3339, OffsetDateTime};
 
-use super::read_input;
+use super::files::read_input;
 
 fn fail(msg: String) -> ExitCode {
     eprintln!("microcred verify: {msg}");

@@ -124,3 +124,19 @@ pub async fn list_achievements(
     .map(from_row)
     .collect()
 }
+
+/// An achievement (by id) at its current version.
+pub async fn find_current_achievement_by_id(
+    p: &AnyPool,
+    achievement_id: &str,
+) -> Result<Option<AchievementRow>, sqlx::Error> {
+    sqlx::query(&format!(
+        "{SELECT} WHERE a.id = $1 AND v.version = a.current_version"
+    ))
+    .bind(achievement_id)
+    .fetch_optional(p)
+    .await?
+    .as_ref()
+    .map(from_row)
+    .transpose()
+}

@@ -4,6 +4,7 @@
 
 pub mod achievements;
 pub mod api_tokens;
+mod conventions;
 pub mod credential_events;
 pub mod credentials;
 pub mod institutions;
@@ -13,12 +14,4 @@ pub mod signing_keys;
 pub mod status_allocations;
 pub mod status_lists;
 
-/// Seconds since the Unix epoch, as stored.
-pub fn now() -> i64 {
-    time::OffsetDateTime::now_utc().unix_timestamp()
-}
-
-/// Whether the error is a unique-constraint violation (both backends).
-pub fn is_unique_violation(e: &sqlx::Error) -> bool {
-    matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
-}
+pub use conventions::{is_unique_violation, now};
