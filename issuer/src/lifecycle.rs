@@ -401,6 +401,36 @@ impl Issuer {
         })
     }
 
+    /// Checks the reason, finds the credential, applies the transition the credential's
+    /// current state allows (`transition` refuses it with an error), and returns the state.
+    async fn transition(
+        &self,
+        p: &Principal,
+        inst_slug: &str,
+        code: &str,
+        reason: &str,
+        transition: impl FnOnce(&str) -> Result<(StatusPurpose, bool, &'static str), IssuerError>,
+    ) -> Result<CredentialStateView, IssuerError> {
+        let reason = check_reason(reason)?;
+        let (inst, cred) = self.credential_for(p, inst_slug, code).await?;
+        let (purpose, bit, to) = transition(&cred.state)?;
+        let from = cred.state.clone();
+        self.change_status(
+            p,
+            &inst,
+            &cred,
+            Change {
+                purpose,
+                bit,
+                from: &from,
+                to,
+                reason: &reason,
+            },
+        )
+        .await?;
+        self.credential_state(p, inst_slug, code).await
+    }
+
     /// Revokes a credential (final).
     pub async fn revoke(
         &self,
@@ -409,28 +439,13 @@ impl Issuer {
         code: &str,
         reason: &str,
     ) -> Result<CredentialStateView, IssuerError> {
-        let reason = check_reason(reason)?;
-        let (inst, cred) = self.credential_for(p, inst_slug, code).await?;
-        if cred.state == "revoked" {
-            return Err(IssuerError::Conflict(
+        self.transition(p, inst_slug, code, reason, |state| match state {
+            "revoked" => Err(IssuerError::Conflict(
                 "the credential is already revoked".into(),
-            ));
-        }
-        let from = cred.state.clone();
-        self.change_status(
-            p,
-            &inst,
-            &cred,
-            Change {
-                purpose: StatusPurpose::Revocation,
-                bit: true,
-                from: &from,
-                to: "revoked",
-                reason: &reason,
-            },
-        )
-        .await?;
-        self.credential_state(p, inst_slug, code).await
+            )),
+            _ => Ok((StatusPurpose::Revocation, true, "revoked")),
+        })
+        .await
     }
 
     /// Suspends an active credential.
@@ -441,22 +456,13 @@ impl Issuer {
         code: &str,
         reason: &str,
     ) -> Result<CredentialStateView, IssuerError> {
-        let reason = check_reason(reason)?;
-        let (inst, cred) = self.credential_for(p, inst_slug, code).await?;
-        self.change_status(
-            p,
-            &inst,
-            &cred,
-            Change {
-                purpose: StatusPurpose::Suspension,
-                bit: true,
-                from: "active",
-                to: "suspended",
-                reason: &reason,
-            },
-        )
-        .await?;
-        self.credential_state(p, inst_slug, code).await
+        self.transition(p, inst_slug, code, reason, |state| match state {
+            "active" => Ok((StatusPurpose::Suspension, true, "suspended")),
+            other => Err(IssuerError::Conflict(format!(
+                "only an active credential can be suspended (this one is {other})"
+            ))),
+        })
+        .await
     }
 
     /// Lifts a suspension.
@@ -467,22 +473,13 @@ impl Issuer {
         code: &str,
         reason: &str,
     ) -> Result<CredentialStateView, IssuerError> {
-        let reason = check_reason(reason)?;
-        let (inst, cred) = self.credential_for(p, inst_slug, code).await?;
-        self.change_status(
-            p,
-            &inst,
-            &cred,
-            Change {
-                purpose: StatusPurpose::Suspension,
-                bit: false,
-                from: "suspended",
-                to: "active",
-                reason: &reason,
-            },
-        )
-        .await?;
-        self.credential_state(p, inst_slug, code).await
+        self.transition(p, inst_slug, code, reason, |state| match state {
+            "suspended" => Ok((StatusPurpose::Suspension, false, "active")),
+            other => Err(IssuerError::Conflict(format!(
+                "only a suspended credential can be reinstated (this one is {other})"
+            ))),
+        })
+        .await
     }
 
     /// Issues a new credential from an old one (new id, code, dates and status entries).

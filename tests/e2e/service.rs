@@ -6,98 +6,9 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 
 use crate::both_backends;
-use crate::support::{Backend, TestApp, TestDb};
-
-fn fixture(rel: &str) -> Value {
-    let p = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("core/tests/fixtures")
-        .join(rel);
-    serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap()
-}
-
-/// Setup token -> admin token -> institution `ase` -> its token -> achievement `gdpr-101`.
-async fn onboard(app: &TestApp) -> (String, String) {
-    let r = app
-        .http
-        .post(app.url("/api/v1/setup"))
-        .json(&json!({"setupToken": app.setup_token.clone().expect("first run prints a setup token")}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::CREATED);
-    let admin = r.json::<Value>().await.unwrap()["token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-
-    let r = app
-        .http
-        .post(app.url("/api/v1/institutions"))
-        .bearer_auth(&admin)
-        .json(&json!({
-            "slug": "ase", "legalName": "Academia de Studii Economice a Moldovei",
-            "registrationNumber": "1002600012345", "country": "MD",
-            "street": "str. Bănulescu-Bodoni 61", "locality": "Chișinău", "postalCode": "MD-2005",
-            "website": "https://ase.md"
-        }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(
-        r.status(),
-        StatusCode::CREATED,
-        "{}",
-        r.text().await.unwrap()
-    );
-    let r = app
-        .http
-        .post(app.url("/api/v1/institutions/ase/tokens"))
-        .bearer_auth(&admin)
-        .json(&json!({"label": "registrar"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::CREATED);
-    let token = r.json::<Value>().await.unwrap()["token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-
-    let r = app
-        .http
-        .post(app.url("/api/v1/institutions/ase/achievements"))
-        .bearer_auth(&token)
-        .json(&json!({"slug": "gdpr-101", "definition": fixture("achievements/good/data-protection.json")}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(
-        r.status(),
-        StatusCode::CREATED,
-        "{}",
-        r.text().await.unwrap()
-    );
-    (admin, token)
-}
-
-async fn issue(app: &TestApp, token: &str, key: &str, email: &str) -> (StatusCode, Value) {
-    let r = app
-        .http
-        .post(app.url("/api/v1/institutions/ase/credentials"))
-        .bearer_auth(token)
-        .header("Idempotency-Key", key)
-        .json(&json!({
-            "achievement": "gdpr-101",
-            "learner": {"name": "Ana Popescu", "email": email},
-            "grade": "92%",
-            "activityStartDate": "2026-05-04", "activityEndDate": "2026-06-28",
-            "evidence": [{"url": "https://moodle.ase.md/mod/quiz/review.php?attempt=4711", "name": "Final quiz"}]
-        }))
-        .send()
-        .await
-        .unwrap();
-    (r.status(), r.json().await.unwrap())
-}
+use crate::support::{
+    fixture, issue_with_key as issue, onboard, spawn_verifier_alone, Backend, TestApp, TestDb,
+};
 
 both_backends!(
     a_newcomer_issues_a_credential_and_the_public_page_says_valid,
@@ -876,11 +787,7 @@ both_backends!(
         let (_, token) = onboard(&a).await;
         let (_, issued) = issue(&a, &token, "k", "ana@example.md").await;
 
-        let other = TestDb::new(Backend::Sqlite).await;
-        let mut config = other.config();
-        config.services = microcred::Services::parse("verifier").unwrap();
-        config.insecure_did_web_http = true; // A serves plain HTTP on localhost
-        let b = TestApp::spawn(config).await;
+        let (b, other) = spawn_verifier_alone().await;
         assert!(
             b.setup_token.is_none(),
             "a verifier alone has no issuer set-up"

@@ -9,56 +9,17 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 
 use crate::both_backends;
-use crate::support::{Backend, TestApp, TestDb};
-
-fn fixture(rel: &str) -> Value {
-    let p = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("core/tests/fixtures")
-        .join(rel);
-    serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap()
-}
+use crate::support::{spawn_verifier_alone, Backend, TestApp, TestDb};
 
 async fn onboard(app: &TestApp) -> String {
-    let admin: Value = app
-        .http
-        .post(app.url("/api/v1/setup"))
-        .json(&json!({"setupToken": app.setup_token.clone().unwrap()}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let admin = admin["token"].as_str().unwrap().to_owned();
-    let r = app.http.post(app.url("/api/v1/institutions")).bearer_auth(&admin)
-        .json(&json!({"slug": "ase", "legalName": "ASEM", "registrationNumber": "1002600012345", "country": "MD"}))
-        .send().await.unwrap();
-    assert_eq!(r.status(), StatusCode::CREATED);
-    let t: Value = app
-        .http
-        .post(app.url("/api/v1/institutions/ase/tokens"))
-        .bearer_auth(&admin)
-        .json(&json!({"label": "registrar"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let token = t["token"].as_str().unwrap().to_owned();
-    let r = app.http.post(app.url("/api/v1/institutions/ase/achievements")).bearer_auth(&token)
-        .json(&json!({"slug": "gdpr-101", "definition": fixture("achievements/good/data-protection.json")}))
-        .send().await.unwrap();
-    assert_eq!(r.status(), StatusCode::CREATED);
-    token
+    crate::support::onboard(app).await.1
 }
 
 async fn issue(app: &TestApp, token: &str, email: &str) -> Value {
-    let r = app.http.post(app.url("/api/v1/institutions/ase/credentials")).bearer_auth(token)
-        .json(&json!({"achievement": "gdpr-101", "learner": {"name": "Ana Popescu", "email": email}, "grade": "92%"}))
-        .send().await.unwrap();
-    assert_eq!(r.status(), StatusCode::CREATED);
-    r.json().await.unwrap()
+    let (status, body) =
+        crate::support::issue_with_key(app, token, &uuid::Uuid::new_v4().to_string(), email).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    body
 }
 
 async fn action(
@@ -481,11 +442,7 @@ both_backends!(
         let a = TestApp::spawn(db.config()).await;
         let token = onboard(&a).await;
         let issued = issue(&a, &token, "ana@example.md").await;
-        let other = TestDb::new(Backend::Sqlite).await;
-        let mut config = other.config();
-        config.services = microcred::Services::parse("verifier").unwrap();
-        config.insecure_did_web_http = true;
-        let b = TestApp::spawn(config).await;
+        let (b, other) = spawn_verifier_alone().await;
         let verify = || {
             b.http
                 .post(b.url("/credentials/verify"))
@@ -503,13 +460,7 @@ both_backends!(
         )
         .await;
         // B cached the list for its ttl (60 s); a fresh verifier sees the revocation at once.
-        let c = TestApp::spawn({
-            let mut c = TestDb::new(Backend::Sqlite).await.config();
-            c.services = microcred::Services::parse("verifier").unwrap();
-            c.insecure_did_web_http = true;
-            c
-        })
-        .await;
+        let (c, c_db) = spawn_verifier_alone().await;
         let r = c
             .http
             .post(c.url("/credentials/verify"))
@@ -521,13 +472,7 @@ both_backends!(
         assert_eq!(body["report"]["status"], "revoked", "{body}");
         // When the issuer is unreachable, the status is unknown, never valid.
         a.stop().await;
-        let d = TestApp::spawn({
-            let mut c = TestDb::new(Backend::Sqlite).await.config();
-            c.services = microcred::Services::parse("verifier").unwrap();
-            c.insecure_did_web_http = true;
-            c
-        })
-        .await;
+        let (d, d_db) = spawn_verifier_alone().await;
         let r = d
             .http
             .post(d.url("/credentials/verify"))
@@ -539,6 +484,8 @@ both_backends!(
         b.stop().await;
         c.stop().await;
         d.stop().await;
+        c_db.cleanup().await;
+        d_db.cleanup().await;
         db.cleanup().await;
         other.cleanup().await;
     }

@@ -5,6 +5,8 @@
 use std::path::PathBuf;
 
 use microcred::{Application, Config};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
 
 /// Which database.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -155,4 +157,112 @@ macro_rules! both_backends {
             }
         }
     };
+}
+
+/// A fixture file of core/tests/fixtures.
+pub fn fixture(rel: &str) -> Value {
+    let p = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("core/tests/fixtures")
+        .join(rel);
+    serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap()
+}
+
+/// Setup token -> admin token -> institution `ase` -> its token -> achievement `gdpr-101`.
+pub async fn onboard(app: &TestApp) -> (String, String) {
+    let r = app
+        .http
+        .post(app.url("/api/v1/setup"))
+        .json(&json!({"setupToken": app.setup_token.clone().expect("first run prints a setup token")}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let admin = r.json::<Value>().await.unwrap()["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    let r = app
+        .http
+        .post(app.url("/api/v1/institutions"))
+        .bearer_auth(&admin)
+        .json(&json!({
+            "slug": "ase", "legalName": "Academia de Studii Economice a Moldovei",
+            "registrationNumber": "1002600012345", "country": "MD",
+            "street": "str. Bănulescu-Bodoni 61", "locality": "Chișinău", "postalCode": "MD-2005",
+            "website": "https://ase.md"
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status(),
+        StatusCode::CREATED,
+        "{}",
+        r.text().await.unwrap()
+    );
+    let r = app
+        .http
+        .post(app.url("/api/v1/institutions/ase/tokens"))
+        .bearer_auth(&admin)
+        .json(&json!({"label": "registrar"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let token = r.json::<Value>().await.unwrap()["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    let r = app
+        .http
+        .post(app.url("/api/v1/institutions/ase/achievements"))
+        .bearer_auth(&token)
+        .json(&json!({"slug": "gdpr-101", "definition": fixture("achievements/good/data-protection.json")}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status(),
+        StatusCode::CREATED,
+        "{}",
+        r.text().await.unwrap()
+    );
+    (admin, token)
+}
+
+/// Issues one credential for `gdpr-101` with an idempotency key.
+pub async fn issue_with_key(
+    app: &TestApp,
+    token: &str,
+    key: &str,
+    email: &str,
+) -> (StatusCode, Value) {
+    let r = app
+        .http
+        .post(app.url("/api/v1/institutions/ase/credentials"))
+        .bearer_auth(token)
+        .header("Idempotency-Key", key)
+        .json(&json!({
+            "achievement": "gdpr-101",
+            "learner": {"name": "Ana Popescu", "email": email},
+            "grade": "92%",
+            "activityStartDate": "2026-05-04", "activityEndDate": "2026-06-28",
+            "evidence": [{"url": "https://moodle.ase.md/mod/quiz/review.php?attempt=4711", "name": "Final quiz"}]
+        }))
+        .send()
+        .await
+        .unwrap();
+    (r.status(), r.json().await.unwrap())
+}
+
+/// A verifier running alone (its own empty SQLite), fetching did:web documents and status
+/// lists over plain HTTP because the issuers under test serve HTTP on localhost.
+pub async fn spawn_verifier_alone() -> (TestApp, TestDb) {
+    let db = TestDb::new(Backend::Sqlite).await;
+    let mut config = db.config();
+    config.services = microcred::Services::parse("verifier").unwrap();
+    config.insecure_did_web_http = true;
+    (TestApp::spawn(config).await, db)
 }
