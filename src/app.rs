@@ -253,6 +253,13 @@ impl Application {
             )
             .route("/health", get(health).with_state(pool.clone()));
 
+        if public_url.starts_with("https://") {
+            // RFC 6797: browsers keep to https for a year once they have seen this.
+            router = router.layer(SetResponseHeaderLayer::if_not_present(
+                header::STRICT_TRANSPORT_SECURITY,
+                HeaderValue::from_static("max-age=31536000"),
+            ));
+        }
         let rate = RateLimit::new(config.rate_limit_per_minute, config.trust_forwarded_for);
         let router = router
             .layer(axum::middleware::from_fn_with_state(rate, limit))

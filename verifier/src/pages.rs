@@ -155,8 +155,18 @@ impl CredentialView {
         let w = words(lang);
         let t = |s: &LangString| s.get(l).to_owned();
         let d = &c.achievement.definition;
+        // Romanian writes a decimal comma.
+        let number = |n: String| {
+            if lang == Lang::Ro {
+                n.replace('.', ",")
+            } else {
+                n
+            }
+        };
         let workload = [
-            d.workload.ects().map(|e| format!("{} {}", e, w["ects"])),
+            d.workload
+                .ects()
+                .map(|e| format!("{} {}", number(e.to_string()), w["ects"])),
             d.workload
                 .hours()
                 .map(|h| format!("{} {}", h.get(), w["hours"])),
