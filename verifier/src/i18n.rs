@@ -72,6 +72,7 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("status_unknown_text", "The signature is genuine, but whether the credential was withdrawn could not be checked. Try again later.", "Semnătura este autentică, dar nu s-a putut verifica dacă certificatul a fost retras. Încercați mai târziu."),
     ("since", "Since", "Din"),
     ("issued_by", "Issued by", "Emis de"),
+    ("awarding_body", "Awarding body", "Instituția emitentă"),
     ("registration_number", "Registration number", "Număr de înregistrare"),
     ("country", "Country", "Țara"),
     ("address", "Address", "Adresa"),
