@@ -37,6 +37,11 @@ pub fn canonical_nquads(doc: &serde_json::Value) -> Result<Vec<String>, Canonica
     let expanded =
         futures::executor::block_on(compact.expand_with(&mut ld, loader())).map_err(err)?;
 
+    // Without native booleans or numbers (outside @context) there is nothing to rewrite.
+    if !has_native_literal(doc) {
+        return ld.canonical_form_of(&expanded).map_err(err);
+    }
+
     // 2. Native literals to their RDF lexical forms, as JSON-LD 1.1 API §8.6 says.
     let mut objects = Vec::new();
     for o in expanded {
@@ -53,6 +58,18 @@ pub fn canonical_nquads(doc: &serde_json::Value) -> Result<Vec<String>, Canonica
     let expanded =
         futures::executor::block_on(again.expand_with(&mut ld, loader())).map_err(err)?;
     ld.canonical_form_of(&expanded).map_err(err)
+}
+
+/// Whether `v` holds a JSON boolean or number anywhere but in a `@context`.
+fn has_native_literal(v: &serde_json::Value) -> bool {
+    match v {
+        serde_json::Value::Bool(_) | serde_json::Value::Number(_) => true,
+        serde_json::Value::Array(a) => a.iter().any(has_native_literal),
+        serde_json::Value::Object(o) => o
+            .iter()
+            .any(|(k, x)| k != "@context" && has_native_literal(x)),
+        _ => false,
+    }
 }
 
 /// Rewrites every value object `{"@value": <boolean|number>, "@type"?: T}` of an expanded
