@@ -170,7 +170,16 @@ impl Application {
         let public_url = config
             .public_url
             .clone()
-            .unwrap_or_else(|| format!("http://{address}"))
+            .unwrap_or_else(|| {
+                if address.ip().is_unspecified() {
+                    tracing::warn!(
+                        "listening on all interfaces without MICROCRED_PUBLIC_URL: DIDs and QR codes will name localhost; set the public URL"
+                    );
+                    format!("http://localhost:{}", address.port())
+                } else {
+                    format!("http://{address}")
+                }
+            })
             .trim_end_matches('/')
             .to_owned();
         if public_url.starts_with("http://")
