@@ -829,3 +829,64 @@ both_backends!(
         other.cleanup().await;
     }
 );
+
+both_backends!(
+    a_signed_presentation_verifies_only_with_its_challenge,
+    |backend: Backend| async move {
+        use microcred_core::keys::KeyPair;
+        use microcred_core::proof::{self, Cryptosuite, ProofOptions};
+        let db = TestDb::new(backend).await;
+        let app = TestApp::spawn(db.config()).await;
+        let holder = KeyPair::generate();
+        let vp = json!({
+            "@context": ["https://www.w3.org/ns/credentials/v2"],
+            "type": ["VerifiablePresentation"],
+            "holder": holder.public().did_key().to_string(),
+            "verifiableCredential": [fixture("peer/signed-1.json")]
+        });
+        let mut opts =
+            ProofOptions::assertion(Cryptosuite::EddsaRdfc2022, holder.public().did_key_method());
+        opts.proof_purpose = "authentication".into();
+        opts.challenge = Some("nonce-4711".into());
+        opts.domain = Some("employer.example".into());
+        let signed = proof::sign(&vp, &holder, &opts).unwrap();
+        let verify = |challenge: &str| {
+            app.http
+                .post(app.url("/presentations/verify"))
+                .json(&json!({"verifiablePresentation": signed, "options": {"challenge": challenge, "domain": "employer.example"}}))
+                .send()
+        };
+        let r = verify("nonce-4711").await.unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        let body: Value = r.json().await.unwrap();
+        assert_eq!(body["checks"], json!(["proof"]), "{body}");
+        assert_eq!(body["credentials"][0]["verified"], true);
+        let r = verify("replayed").await.unwrap();
+        assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+        let body: Value = r.json().await.unwrap();
+        assert!(
+            body["errors"][0].as_str().unwrap().contains("challenge"),
+            "{body}"
+        );
+
+        // The upload form gives people the same verdict.
+        let form = reqwest::multipart::Form::new().part(
+            "file",
+            reqwest::multipart::Part::bytes(fixture("peer/signed-2.json").to_string().into_bytes())
+                .file_name("credential.json"),
+        );
+        let html = app
+            .http
+            .post(app.url("/verify/upload"))
+            .multipart(form)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(html.contains("<h1>Valid</h1>"), "upload verdict");
+        app.stop().await;
+        db.cleanup().await;
+    }
+);
