@@ -121,6 +121,59 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("status", "Status", "Statutul"),
 ];
 
+const COUNTRIES: &[(&str, &str, &str)] = &[
+    ("AL", "Albania", "Albania"),
+    ("AT", "Austria", "Austria"),
+    ("BA", "Bosnia and Herzegovina", "Bosnia și Herțegovina"),
+    ("BE", "Belgium", "Belgia"),
+    ("BG", "Bulgaria", "Bulgaria"),
+    ("CH", "Switzerland", "Elveția"),
+    ("CY", "Cyprus", "Cipru"),
+    ("CZ", "Czechia", "Cehia"),
+    ("DE", "Germany", "Germania"),
+    ("DK", "Denmark", "Danemarca"),
+    ("EE", "Estonia", "Estonia"),
+    ("ES", "Spain", "Spania"),
+    ("FI", "Finland", "Finlanda"),
+    ("FR", "France", "Franța"),
+    ("GB", "United Kingdom", "Regatul Unit"),
+    ("GE", "Georgia", "Georgia"),
+    ("GR", "Greece", "Grecia"),
+    ("HR", "Croatia", "Croația"),
+    ("HU", "Hungary", "Ungaria"),
+    ("IE", "Ireland", "Irlanda"),
+    ("IS", "Iceland", "Islanda"),
+    ("IT", "Italy", "Italia"),
+    ("LI", "Liechtenstein", "Liechtenstein"),
+    ("LT", "Lithuania", "Lituania"),
+    ("LU", "Luxembourg", "Luxemburg"),
+    ("LV", "Latvia", "Letonia"),
+    ("MD", "Republic of Moldova", "Republica Moldova"),
+    ("ME", "Montenegro", "Muntenegru"),
+    ("MK", "North Macedonia", "Macedonia de Nord"),
+    ("MT", "Malta", "Malta"),
+    ("NL", "Netherlands", "Țările de Jos"),
+    ("NO", "Norway", "Norvegia"),
+    ("PL", "Poland", "Polonia"),
+    ("PT", "Portugal", "Portugalia"),
+    ("RO", "Romania", "România"),
+    ("RS", "Serbia", "Serbia"),
+    ("SE", "Sweden", "Suedia"),
+    ("SI", "Slovenia", "Slovenia"),
+    ("SK", "Slovakia", "Slovacia"),
+    ("TR", "Türkiye", "Turcia"),
+    ("UA", "Ukraine", "Ucraina"),
+];
+
+/// A country's name in `lang` with its code (`Republic of Moldova (MD)`), or the code alone
+/// for countries without a name here.
+pub fn country(code: &str, lang: Lang) -> String {
+    match COUNTRIES.iter().find(|(c, _, _)| *c == code) {
+        Some((c, en, ro)) => format!("{} ({c})", if lang == Lang::Ro { ro } else { en }),
+        None => code.to_owned(),
+    }
+}
+
 /// Every word of `lang`, keyed by name.
 pub fn words(lang: Lang) -> BTreeMap<&'static str, &'static str> {
     WORDS
@@ -132,6 +185,13 @@ pub fn words(lang: Lang) -> BTreeMap<&'static str, &'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn countries_are_named_in_the_page_language() {
+        assert_eq!(country("MD", Lang::Ro), "Republica Moldova (MD)");
+        assert_eq!(country("RO", Lang::En), "Romania (RO)");
+        assert_eq!(country("JP", Lang::En), "JP");
+    }
 
     #[test]
     fn the_query_wins_then_accept_language_by_weight() {

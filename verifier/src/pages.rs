@@ -196,7 +196,7 @@ impl CredentialView {
             },
             issuer_name: c.issuer.legal_name.clone(),
             issuer_registration: c.issuer.registration_number.clone(),
-            issuer_country: a.country.to_string(),
+            issuer_country: crate::i18n::country(a.country.as_str(), lang),
             issuer_address: (!address.is_empty()).then_some(address),
             issuer_did: c.issuer.did.to_string(),
             outcomes: d.learning_outcomes.iter().map(|o| t(&o.title)).collect(),
