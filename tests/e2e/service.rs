@@ -7,7 +7,7 @@ use serde_json::{json, Value};
 
 use crate::both_backends;
 use crate::support::{
-    fixture, issue_with_key as issue, onboard, spawn_verifier_alone, Backend, TestApp, TestDb,
+    fixture, issue_with_key as issue, onboard, page, spawn_verifier_alone, Backend, TestApp, TestDb,
 };
 
 both_backends!(
@@ -231,17 +231,9 @@ both_backends!(
         config.bind = app_addr;
         let app = TestApp::spawn(config).await;
         assert!(app.setup_token.is_none(), "set-up happens once");
-        let page = app
-            .http
-            .get(app.url(&format!("/v/{code}")))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let html = page(&app, &format!("/v/{code}")).await;
         assert!(
-            page.contains("<h1>Valid</h1>"),
+            html.contains("<h1>Valid</h1>"),
             "after restart the credential still verifies"
         );
         for t in [&admin, &token] {
@@ -297,16 +289,8 @@ both_backends!(
         assert_eq!(did["assertionMethod"].as_array().unwrap().len(), 2);
         for c in [&old, &new] {
             let code = c["code"].as_str().unwrap();
-            let page = app
-                .http
-                .get(app.url(&format!("/v/{code}")))
-                .send()
-                .await
-                .unwrap()
-                .text()
-                .await
-                .unwrap();
-            assert!(page.contains("<h1>Valid</h1>"));
+            let html = page(&app, &format!("/v/{code}")).await;
+            assert!(html.contains("<h1>Valid</h1>"));
         }
         app.stop().await;
         db.cleanup().await;

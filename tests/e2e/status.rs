@@ -9,7 +9,7 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 
 use crate::both_backends;
-use crate::support::{spawn_verifier_alone, Backend, TestApp, TestDb};
+use crate::support::{page, spawn_verifier_alone, Backend, TestApp, TestDb};
 
 async fn onboard(app: &TestApp) -> String {
     crate::support::onboard(app).await.1
@@ -42,16 +42,20 @@ async fn action(
     (r.status(), r.json().await.unwrap())
 }
 
-async fn verdict(app: &TestApp, code: &str) -> String {
-    let html = app
-        .http
-        .get(app.url(&format!("/v/{code}")))
+async fn state(app: &TestApp, token: &str, code: &str) -> Value {
+    app.http
+        .get(app.url(&format!("/api/v1/institutions/ase/credentials/{code}")))
+        .bearer_auth(token)
         .send()
         .await
         .unwrap()
-        .text()
+        .json()
         .await
-        .unwrap();
+        .unwrap()
+}
+
+async fn verdict(app: &TestApp, code: &str) -> String {
+    let html = page(app, &format!("/v/{code}")).await;
     let start = html.find("<h1>").unwrap() + 4;
     html[start..start + html[start..].find("</h1>").unwrap()].to_owned()
 }
@@ -164,15 +168,7 @@ both_backends!(
         assert_eq!(r.status(), StatusCode::NOT_MODIFIED);
 
         // The public page: state and date, not the reason.
-        let html = app
-            .http
-            .get(app.url(&format!("/v/{code}")))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let html = page(&app, &format!("/v/{code}")).await;
         assert!(html.contains("<h1>Revoked</h1>"));
         let today = time::OffsetDateTime::now_utc().date();
         assert!(
@@ -339,34 +335,13 @@ both_backends!(
         );
         assert_eq!(verdict(&app, old_code).await, "Revoked");
         assert_eq!(verdict(&app, new["code"].as_str().unwrap()).await, "Valid");
-        let st: Value = app
-            .http
-            .get(app.url(&format!("/api/v1/institutions/ase/credentials/{old_code}")))
-            .bearer_auth(&token)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let st: Value = state(&app, &token, old_code).await;
         assert_eq!(st["replacedBy"], new["id"]);
         assert!(st["events"][0]["reason"]
             .as_str()
             .unwrap()
             .starts_with("superseded by urn:uuid:"));
-        let nst: Value = app
-            .http
-            .get(app.url(&format!(
-                "/api/v1/institutions/ase/credentials/{}",
-                new["code"].as_str().unwrap()
-            )))
-            .bearer_auth(&token)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let nst: Value = state(&app, &token, new["code"].as_str().unwrap()).await;
         assert_eq!(nst["replaces"], old["id"]);
 
         // Renewal: a new credential linked to the old one, which stays as it is.
@@ -381,19 +356,7 @@ both_backends!(
         assert_eq!(s, StatusCode::CREATED, "{renewed}");
         assert_eq!(renewed["credential"]["validUntil"], "2040-01-01T00:00:00Z");
         assert_eq!(verdict(&app, new["code"].as_str().unwrap()).await, "Valid");
-        let rst: Value = app
-            .http
-            .get(app.url(&format!(
-                "/api/v1/institutions/ase/credentials/{}",
-                renewed["code"].as_str().unwrap()
-            )))
-            .bearer_auth(&token)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let rst: Value = state(&app, &token, renewed["code"].as_str().unwrap()).await;
         assert_eq!(rst["replaces"], new["id"]);
         app.stop().await;
         db.cleanup().await;

@@ -266,3 +266,15 @@ pub async fn spawn_verifier_alone() -> (TestApp, TestDb) {
     config.insecure_did_web_http = true;
     (TestApp::spawn(config).await, db)
 }
+
+/// The text of a page of `app` (e.g. `/v/{code}`).
+pub async fn page(app: &TestApp, path: &str) -> String {
+    app.http
+        .get(app.url(path))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
