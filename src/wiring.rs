@@ -24,10 +24,9 @@ impl CredentialLookup for IssuedCredentials {
             else {
                 return Ok(None);
             };
-            let state = self.0.public_state(code).await.map_err(|e| e.to_string())?;
             Ok(Some(IssuedRecord {
                 document: c.document,
-                state_changed_at: state.and_then(|(_, at)| at),
+                state_changed_at: c.state_changed_at,
             }))
         })
     }

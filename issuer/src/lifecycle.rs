@@ -674,14 +674,4 @@ impl Issuer {
         db::credentials::update_credential_replaced_by(&mut conn, &old.id, &new.id).await?;
         Ok(new)
     }
-
-    /// State and date of a credential by its public code (what the public page may show).
-    pub async fn public_state(
-        &self,
-        code: &str,
-    ) -> Result<Option<(String, Option<i64>)>, IssuerError> {
-        Ok(db::credentials::find_credential_by_code(&self.pool, code)
-            .await?
-            .map(|c| (c.state, c.state_changed_at)))
-    }
 }

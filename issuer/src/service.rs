@@ -50,8 +50,8 @@ pub struct StoredCredential {
     pub code: String,
     /// The signed credential.
     pub document: serde_json::Value,
-    /// Issuing institution slug.
-    pub institution_slug: String,
+    /// When its state (revoked / suspended / reinstated) last changed, Unix seconds.
+    pub state_changed_at: Option<i64>,
 }
 
 /// The result of issuing.
@@ -588,11 +588,7 @@ impl Issuer {
         header_key: Option<String>,
     ) -> Result<Issued, IssuerError> {
         let inst = self.institution_for(p, inst_slug).await?;
-        let fingerprint = secrets::sha256_hex(
-            serde_json::to_string(&doc)
-                .expect("serialisable")
-                .as_bytes(),
-        );
+        let fingerprint = doc.fingerprint();
         let req = doc.parse(header_key, &secrets::new_salt())?;
         self.issue_parsed(&inst, req, &fingerprint).await
     }
@@ -739,11 +735,7 @@ impl Issuer {
                     errors: errors.0,
                 },
                 Ok(doc) => {
-                    let fingerprint = secrets::sha256_hex(
-                        serde_json::to_string(&doc)
-                            .expect("serialisable")
-                            .as_bytes(),
-                    );
+                    let fingerprint = doc.fingerprint();
                     match doc.parse(None, &secrets::new_salt()) {
                         Err(errors) => crate::bulk::RowOutcome::Error {
                             line,
@@ -922,15 +914,11 @@ impl Issuer {
         let Some(row) = db::credentials::find_credential_by_code(&self.pool, code).await? else {
             return Ok(None);
         };
-        let slug = db::institutions::find_institution_by_id(&self.pool, &row.institution_id)
-            .await?
-            .map(|i| i.slug)
-            .unwrap_or_default();
         Ok(Some(StoredCredential {
             code: row.code,
             document: serde_json::from_str(&row.document)
                 .map_err(|e| IssuerError::Key(e.to_string()))?,
-            institution_slug: slug,
+            state_changed_at: row.state_changed_at,
         }))
     }
 

@@ -130,6 +130,16 @@ fn bounded(
 }
 
 impl IssueRequestDoc {
+    /// A fingerprint of the request as sent (hex SHA-256 of its JSON), to tell a retry with
+    /// an idempotency key from a different request reusing it.
+    pub fn fingerprint(&self) -> String {
+        crate::secrets::sha256_hex(
+            serde_json::to_string(self)
+                .expect("serialisable")
+                .as_bytes(),
+        )
+    }
+
     /// Checks every field (salting and hashing the learner's identifiers), listing every
     /// problem. `header_key` is the `Idempotency-Key` header, if any.
     pub fn parse(
