@@ -8,6 +8,8 @@
 //! - [`did`], [`keys`]: `did:web` / `did:key`, Ed25519 Multikeys.
 //! - [`verify`]: the verification report (named checks, each passed, failed or skipped).
 //! - [`schema`]: JSON Schema validation against the bundled schemas.
+//! - [`urls`]: the public URL shapes (verification pages, DID documents, status lists),
+//!   defined once for the issuer and the verifier.
 //!
 //! No HTTP, no database: the services build on this crate.
 
@@ -19,4 +21,5 @@ pub mod model;
 pub mod proof;
 pub mod schema;
 pub mod status;
+pub mod urls;
 pub mod verify;

@@ -57,6 +57,19 @@ pub enum Outcome {
     Skipped,
 }
 
+/// What kind of failure a failed check met, for callers that act on it (a page's verdict)
+/// without reading the English of the reason.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Failure {
+    /// `validUntil` has passed.
+    Expired,
+    /// `validFrom` is still to come.
+    NotYetValid,
+    /// A date could not be read.
+    Malformed,
+}
+
 /// One check's result.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Check {
@@ -66,6 +79,9 @@ pub struct Check {
     pub outcome: Outcome,
     /// Why, in plain words.
     pub reason: String,
+    /// The kind of failure, where one is told apart.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub failure: Option<Failure>,
 }
 
 /// The report on one credential.
@@ -116,6 +132,14 @@ fn check(name: CheckName, outcome: Outcome, reason: impl Into<String>) -> Check 
         name,
         outcome,
         reason: reason.into(),
+        failure: None,
+    }
+}
+
+fn failed(name: CheckName, failure: Failure, reason: impl Into<String>) -> Check {
+    Check {
+        failure: Some(failure),
+        ..check(name, Outcome::Failed, reason)
     }
 }
 
@@ -242,16 +266,16 @@ pub async fn verify_credential(
         };
     checks.push(
         match (parse("validFrom", from), parse("validUntil", until)) {
-            (Err(e), _) | (_, Err(e)) => check(CheckName::ValidityWindow, Outcome::Failed, e),
+            (Err(e), _) | (_, Err(e)) => failed(CheckName::ValidityWindow, Failure::Malformed, e),
             (Ok(f), Ok(u)) => match (f, u) {
-                (Some(f), _) if now < f => check(
+                (Some(f), _) if now < f => failed(
                     CheckName::ValidityWindow,
-                    Outcome::Failed,
+                    Failure::NotYetValid,
                     format!("not valid before {}", fmt_time(f)),
                 ),
-                (_, Some(u)) if now > u => check(
+                (_, Some(u)) if now > u => failed(
                     CheckName::ValidityWindow,
-                    Outcome::Failed,
+                    Failure::Expired,
                     format!("expired on {}", fmt_time(u)),
                 ),
                 (f, u) => check(

@@ -450,6 +450,32 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+impl AwardingBody {
+    fn to_doc(&self) -> ProfileDoc {
+        ProfileDoc {
+            id: self.did.to_string(),
+            types: vec!["Profile".into()],
+            name: self.legal_name.clone(),
+            registration_number: self.registration_number.clone(),
+            address: AddressDoc {
+                types: vec!["Address".into()],
+                address_country_code: self.address.country.to_string(),
+                address_locality: self.address.locality.clone(),
+                street_address: self.address.street.clone(),
+                postal_code: self.address.postal_code.clone(),
+            },
+            url: self.url.as_ref().map(|u| u.as_str().to_owned()),
+        }
+    }
+
+    /// The issuer object (OB 3.0.3 `Profile`) exactly as our credentials carry it; the
+    /// `registrationNumber` term needs our context
+    /// (<https://w3id.org/microcred/v1>), the rest is Open Badges 3.0.
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::to_value(self.to_doc()).expect("serialisable")
+    }
+}
+
 impl MicroCredential {
     /// The unsigned credential as JSON-LD (VC 2.0 + OB 3.0.3 + our context).
     pub fn to_json(&self) -> serde_json::Value {
@@ -460,20 +486,7 @@ impl MicroCredential {
             types: vec!["VerifiableCredential".into(), "OpenBadgeCredential".into()],
             name: d.title.english().to_owned(),
             description: d.description.as_ref().map(|x| x.english().to_owned()),
-            issuer: ProfileDoc {
-                id: self.issuer.did.to_string(),
-                types: vec!["Profile".into()],
-                name: self.issuer.legal_name.clone(),
-                registration_number: self.issuer.registration_number.clone(),
-                address: AddressDoc {
-                    types: vec!["Address".into()],
-                    address_country_code: self.issuer.address.country.to_string(),
-                    address_locality: self.issuer.address.locality.clone(),
-                    street_address: self.issuer.address.street.clone(),
-                    postal_code: self.issuer.address.postal_code.clone(),
-                },
-                url: self.issuer.url.as_ref().map(|u| u.as_str().to_owned()),
-            },
+            issuer: self.issuer.to_doc(),
             valid_from: rfc3339(self.issued),
             valid_until: self.valid_until.map(rfc3339),
             awarded_date: rfc3339(self.issued),
