@@ -90,7 +90,8 @@ FROM status_lists;
 CREATE TABLE status_allocations_v3 (
     list_id       TEXT NOT NULL REFERENCES status_lists_v3 (id),
     idx           BIGINT NOT NULL CHECK (idx >= 0),
-    credential_id TEXT NOT NULL REFERENCES credentials_v3 (id),
+    -- Deferred: the pipeline allocates before it signs and stores, in one transaction.
+    credential_id TEXT NOT NULL REFERENCES credentials_v3 (id) DEFERRABLE INITIALLY DEFERRED,
     PRIMARY KEY (list_id, idx)
 );
 

@@ -106,15 +106,6 @@ fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
     opts.open(path)?.write_all(text.as_bytes())
 }
 
-fn redact(url: &str) -> String {
-    match url.split_once('@') {
-        Some((left, right)) if left.contains("://") => {
-            format!("{}://***@{right}", left.split("://").next().unwrap_or(""))
-        }
-        _ => url.to_owned(),
-    }
-}
-
 async fn health(axum::extract::State(pool): axum::extract::State<AnyPool>) -> impl IntoResponse {
     match sqlx::query("SELECT 1").execute(&pool).await {
         Ok(_) => (StatusCode::OK, Json(serde_json::json!({"status": "ok"}))),
@@ -190,7 +181,9 @@ impl Application {
 
         let pool = crate::db::connect(&config.database_url)
             .await
-            .map_err(|e| StartError::Database(redact(&config.database_url), e))?;
+            .map_err(|e| {
+                StartError::Database(crate::config::redact_url(&config.database_url), e)
+            })?;
         let master = load_master_key(&config)?;
         let issuer = Issuer::new(
             pool.clone(),
@@ -204,19 +197,17 @@ impl Application {
         let mut demo_token = None;
         let mut router = Router::new();
         if config.services.issuer {
-            setup_token = issuer
-                .bootstrap()
+            setup_token = microcred_issuer::auth::setup::bootstrap(&issuer)
                 .await
                 .map_err(|e| StartError::Setup(e.to_string()))?;
             if let Some(t) = &setup_token {
                 tracing::warn!(
                     setup_token = %t,
-                    "first run: exchange this one-time setup token for the administrator's API token: POST {public_url}/api/v1/setup {{\"setupToken\": \"...\"}}"
+                    "set-up pending: exchange this one-time setup token (valid 24 h; a new one is printed at each start until set-up is done) for the administrator's API token: POST {public_url}/api/v1/setup {{\"setupToken\": \"...\"}}"
                 );
             }
             if config.demo {
-                demo_token = issuer
-                    .ensure_demo()
+                demo_token = microcred_issuer::institutions::ensure_demo(&issuer)
                     .await
                     .map_err(|e| StartError::Setup(e.to_string()))?;
                 if let Some(t) = &demo_token {
@@ -294,7 +285,7 @@ impl Application {
             ))
             .layer(TraceLayer::new_for_http());
 
-        tracing::info!(%address, %public_url, database = %redact(&config.database_url), "microcred ready");
+        tracing::info!(%address, %public_url, database = %crate::config::redact_url(&config.database_url), "microcred ready");
         Ok(Self {
             listener,
             router,

@@ -16,8 +16,8 @@ pub struct Cli {
     pub command: Option<Command>,
 }
 
-/// Options of `microcred serve`.
-#[derive(Debug, Clone, clap::Args)]
+/// Options of `microcred serve` (its `Debug` hides the master key and database password).
+#[derive(Clone, clap::Args)]
 pub struct ServeArgs {
     /// Address to listen on.
     #[arg(long, env = "MICROCRED_BIND", default_value = "127.0.0.1:8080")]
@@ -162,5 +162,23 @@ pub async fn run(cli: Cli) -> ExitCode {
         ),
         Command::Canonicalize { file, suite } => crate::commands::canonicalize::run(&file, suite),
         Command::Bench { n, peer } => crate::commands::bench::run(n, peer.as_deref()).await,
+    }
+}
+
+impl std::fmt::Debug for ServeArgs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        use microcred::config::{redact_secret, redact_url};
+        f.debug_struct("ServeArgs")
+            .field("bind", &self.bind)
+            .field("public_url", &self.public_url)
+            .field(
+                "database_url",
+                &self.database_url.as_deref().map(redact_url),
+            )
+            .field("data_dir", &self.data_dir)
+            .field("master_key", &redact_secret(&self.master_key))
+            .field("demo", &self.demo)
+            .field("services", &self.services)
+            .finish_non_exhaustive()
     }
 }

@@ -45,8 +45,9 @@ impl Services {
     }
 }
 
-/// Everything the server needs to start.
-#[derive(Debug, Clone)]
+/// Everything the server needs to start. Its `Debug` never shows the master key or a
+/// database password.
+#[derive(Clone)]
 pub struct Config {
     /// Address to listen on (port 0 picks a free port).
     pub bind: SocketAddr,
@@ -88,5 +89,79 @@ impl Config {
             insecure_did_web_http: false,
             trust_forwarded_for: false,
         }
+    }
+}
+
+/// A database URL with any password replaced by `***` (for logs and `Debug`).
+pub fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    match rest.rsplit_once('@') {
+        Some((userinfo, host)) => {
+            let user = userinfo.split(':').next().unwrap_or_default();
+            if userinfo.contains(':') {
+                format!("{scheme}://{user}:***@{host}")
+            } else {
+                format!("{scheme}://{user}@{host}")
+            }
+        }
+        None => url.to_owned(),
+    }
+}
+
+/// How a secret shows in `Debug`: whether it is set, never its value.
+pub fn redact_secret(s: &Option<String>) -> &'static str {
+    if s.is_some() {
+        "Some(***)"
+    } else {
+        "None"
+    }
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("bind", &self.bind)
+            .field("public_url", &self.public_url)
+            .field("database_url", &redact_url(&self.database_url))
+            .field("data_dir", &self.data_dir)
+            .field("master_key", &redact_secret(&self.master_key))
+            .field("demo", &self.demo)
+            .field("services", &self.services)
+            .field("rate_limit_per_minute", &self.rate_limit_per_minute)
+            .field("max_body_bytes", &self.max_body_bytes)
+            .field("insecure_did_web_http", &self.insecure_did_web_http)
+            .field("trust_forwarded_for", &self.trust_forwarded_for)
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_never_prints_the_master_key_or_a_database_password() {
+        let mut c = Config::local("data".into());
+        c.master_key = Some("c2VjcmV0LW1hc3Rlci1rZXktMzItYnl0ZXMtbG9uZyE=".into());
+        c.database_url = "postgres://microcred:hunter2@db.example:5432/microcred".into();
+        let shown = format!("{c:?} {c:#?}");
+        assert!(!shown.contains("c2VjcmV0"), "{shown}");
+        assert!(!shown.contains("hunter2"), "{shown}");
+        assert!(shown.contains("postgres://microcred:***@db.example:5432/microcred"));
+        assert!(shown.contains("Some(***)"));
+    }
+
+    #[test]
+    fn urls_without_a_password_are_shown_as_they_are() {
+        assert_eq!(
+            redact_url("postgres://postgres@127.0.0.1:5432/test"),
+            "postgres://postgres@127.0.0.1:5432/test"
+        );
+        assert_eq!(
+            redact_url("sqlite://data/microcred.db?mode=rwc"),
+            "sqlite://data/microcred.db?mode=rwc"
+        );
     }
 }

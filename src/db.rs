@@ -3,7 +3,7 @@
 
 use std::str::FromStr;
 
-use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::any::AnyConnectOptions;
 use sqlx::AnyPool;
 
 /// The migrations, in order.
@@ -15,21 +15,7 @@ pub async fn connect(url: &str) -> Result<AnyPool, sqlx::Error> {
     sqlx::any::install_default_drivers();
     let sqlite = url.starts_with("sqlite:");
     let opts = AnyConnectOptions::from_str(url)?;
-    let pool = AnyPoolOptions::new()
-        .max_connections(if sqlite { 8 } else { 16 })
-        .after_connect(move |conn, _| {
-            Box::pin(async move {
-                if sqlite {
-                    sqlx::query("PRAGMA foreign_keys = ON")
-                        .execute(&mut *conn)
-                        .await?;
-                    sqlx::query("PRAGMA busy_timeout = 10000")
-                        .execute(&mut *conn)
-                        .await?;
-                }
-                Ok(())
-            })
-        })
+    let pool = microcred_issuer::db::pool_options(sqlite)
         .connect_with(opts)
         .await?;
     if sqlite {

@@ -178,7 +178,10 @@ mod tests {
     fn a_verification_page_round_trips_in_any_letter_case() {
         let u = urls();
         let page = u.verification_page("5CC3MDFX7N0K5FT8");
-        assert_eq!(page, "https://credentials.example.md:8443/v/5CC3MDFX7N0K5FT8");
+        assert_eq!(
+            page,
+            "https://credentials.example.md:8443/v/5CC3MDFX7N0K5FT8"
+        );
         assert_eq!(
             u.parse_verification_page(&page).as_deref(),
             Some("5CC3MDFX7N0K5FT8")

@@ -1,35 +1,73 @@
-//! The issuer service: institutions (tenants) with their did:web identities and encrypted
-//! Ed25519 keys, micro-credential definitions (versioned), and issuing - one credential,
-//! idempotent; bulk from CSV; W3C VC-API `POST /credentials/issue`.
+//! The issuer service, in rooms by use case:
 //!
-//! Auth: the first run prints a one-time setup token, exchanged for the platform
-//! administrator's API token; the administrator creates institutions and institution-scoped
-//! API tokens. Tokens are random, shown once, stored as SHA-256 hashes.
+//! - [`institutions`]: awarding bodies with their did:web identities and encrypted Ed25519
+//!   keys ([`institutions::keys`]: rotation, DID documents).
+//! - [`achievements`]: micro-credential definitions (every EU Annex I element), versioned.
+//! - [`issuance`]: the one signing pipeline (check, allocate status, sign, store, in one
+//!   transaction) and its entry points: one credential (idempotent), bulk CSV, W3C VC-API.
+//! - [`lifecycle`]: the credential's state machine; revoke, suspend, unsuspend, renew,
+//!   correct; history.
+//! - [`status_lists`]: W3C Bitstring Status Lists: allocation, publication, re-signing.
+//! - [`auth`]: set-up, API tokens, the principal, and the one place access is decided.
+//! - [`published`]: what other services read (credentials by code, our DIDs, status lists,
+//!   registered issuers).
+//! - [`http`]: only adapts HTTP to the use cases; [`db`]: only speaks SQL.
 
-pub mod bulk;
+pub mod achievements;
+pub mod auth;
 pub mod db;
 pub mod domain;
 pub mod error;
 pub mod http;
+pub mod institutions;
+pub mod issuance;
 pub mod lifecycle;
+pub mod published;
 pub mod secrets;
-pub mod service;
+pub mod status_lists;
+
+use microcred_core::urls::PublicUrls;
 
 pub use error::{ApiError, IssuerError};
 pub use secrets::MasterKey;
-pub use service::{Issued, Issuer, IssuerConfig, Principal, StoredCredential};
 
 /// The demo achievement created by `microcred` on an empty database.
 pub const DEMO_ACHIEVEMENT: &str = include_str!("../../examples/achievement-data-protection.json");
 
-/// State shared by the issuer's handlers.
+/// Settings the issuer needs.
 #[derive(Debug, Clone)]
-pub struct IssuerState {
-    /// The issuer.
-    pub issuer: Issuer,
+pub struct IssuerConfig {
+    /// Public base URL of this deployment (DIDs, achievement ids and verification URLs derive
+    /// from it), e.g. `https://credentials.example.md`.
+    pub public_url: String,
+}
+
+/// What every use case needs: the database, the master key that opens the signing keys, and
+/// the public URL shapes of this deployment.
+#[derive(Debug, Clone)]
+pub struct Issuer {
+    pub(crate) db: db::Db,
+    pub(crate) master: MasterKey,
+    pub(crate) urls: PublicUrls,
+}
+
+impl Issuer {
+    /// An issuer on `pool` (migrated), with signing keys encrypted under `master`.
+    pub fn new(pool: sqlx::AnyPool, master: MasterKey, config: IssuerConfig) -> Self {
+        Self {
+            db: db::Db::new(pool),
+            master,
+            urls: PublicUrls::new(&config.public_url),
+        }
+    }
+
+    /// The public URLs of this deployment.
+    pub fn urls(&self) -> &PublicUrls {
+        &self.urls
+    }
 }
 
 /// The issuer's router, ready to merge.
 pub fn router(issuer: Issuer) -> axum::Router {
-    http::router().with_state(IssuerState { issuer })
+    http::router().with_state(issuer)
 }

@@ -123,6 +123,16 @@ pub fn new_salt() -> String {
     URL_SAFE_NO_PAD.encode(b)
 }
 
+/// A new random row id (UUID v4).
+pub fn new_id() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
+/// A new credential id (`urn:uuid:`, RFC 9562 / RFC 4122 URN namespace).
+pub fn new_credential_id() -> String {
+    format!("urn:uuid:{}", uuid::Uuid::new_v4())
+}
+
 /// Hex SHA-256 of arbitrary bytes (request fingerprints).
 pub fn sha256_hex(b: &[u8]) -> String {
     Sha256::digest(b)

@@ -10,7 +10,14 @@ use crate::cli::ServeArgs;
 fn init_tracing() {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,tower_http=info"));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).try_init();
+    // Colour only on a terminal (and never with NO_COLOR): a log written to a file stays
+    // greppable (`grep setup_token= microcred.log`).
+    let colour = std::io::IsTerminal::is_terminal(&std::io::stdout())
+        && std::env::var_os("NO_COLOR").is_none();
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(colour)
+        .try_init();
 }
 
 /// `microcred` with no subcommand: `serve --demo` with every default.

@@ -104,6 +104,11 @@ pub struct TestApp {
 
 impl TestApp {
     pub async fn spawn(config: Config) -> Self {
+        // `RUST_LOG=error cargo test ...` shows the server's log beside a failing test.
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+            .with_test_writer()
+            .try_init();
         let app = Application::build(config).await.expect("server starts");
         let base = format!("http://127.0.0.1:{}", app.port());
         let setup_token = app.setup_token.clone();

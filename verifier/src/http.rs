@@ -7,6 +7,7 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Form, Json, Router};
 use microcred_core::api::{parse_json_body, BodyError};
+use microcred_core::urls;
 use serde::Deserialize;
 
 use crate::i18n::{words, Lang};
@@ -17,11 +18,12 @@ use crate::{qr, ApiError, Verifier};
 /// The verifier's routes.
 pub fn router() -> Router<Verifier> {
     Router::new()
-        .route("/v/{code}", get(credential_page))
+        .route(urls::ROUTE_VERIFICATION_PAGE, get(credential_page))
+        // QR codes carry the upper-cased URL (alphanumeric mode): `/V/{code}`.
         .route("/V/{code}", get(credential_page))
-        .route("/v/{code}/qr.svg", get(qr_svg))
-        .route("/v/{code}/qr.png", get(qr_png))
-        .route("/v/{code}/credential.json", get(credential_json))
+        .route(urls::ROUTE_QR_SVG, get(qr_svg))
+        .route(urls::ROUTE_QR_PNG, get(qr_png))
+        .route(urls::ROUTE_CREDENTIAL_JSON, get(credential_json))
         .route("/verify", get(verify_form).post(verify_pasted))
         .route("/verify/upload", post(verify_uploaded))
         .route("/credentials/verify", post(vc_api_verify_credential))
@@ -59,15 +61,8 @@ fn html(status: StatusCode, body: String) -> Response {
         .into_response()
 }
 
-fn is_code(code: &str) -> bool {
-    code.len() == 16
-        && code
-            .bytes()
-            .all(|b| b.is_ascii_digit() || b.is_ascii_uppercase())
-}
-
 async fn find(v: &Verifier, code: &str) -> Result<Option<crate::IssuedRecord>, ApiError> {
-    if !is_code(code) {
+    if !microcred_core::urls::is_code(code) {
         return Ok(None);
     }
     v.credentials
@@ -96,7 +91,15 @@ async fn credential_page(
         return not_found(&v, lang);
     };
     let report = v.verify(&rec.document).await;
-    let mut page = ReportPage::new(&rec.document, &report, lang, Some(code));
+    let mut page = ReportPage::new(
+        &rec.document,
+        &report,
+        lang,
+        Some(&rec.issuer),
+        Some(rec.state),
+    );
+    page.code = Some(code);
+    page.replaced_by = rec.replaced_by.clone();
     page.state_date = rec
         .state_changed_at
         .and_then(|t| time::OffsetDateTime::from_unix_timestamp(t).ok())
@@ -113,7 +116,7 @@ async fn qr_svg(State(v): State<Verifier>, Path(code): Path<String>) -> Result<R
             (header::CONTENT_TYPE, "image/svg+xml"),
             (header::CACHE_CONTROL, "public, max-age=86400"),
         ],
-        qr::svg(&qr::qr_url(&v.public_url, &code)),
+        qr::svg(&qr::qr_url(&v.urls, &code)),
     )
         .into_response())
 }
@@ -127,7 +130,7 @@ async fn qr_png(State(v): State<Verifier>, Path(code): Path<String>) -> Result<R
             (header::CONTENT_TYPE, "image/png"),
             (header::CACHE_CONTROL, "public, max-age=86400"),
         ],
-        qr::png(&qr::qr_url(&v.public_url, &code)),
+        qr::png(&qr::qr_url(&v.urls, &code)),
     )
         .into_response())
 }
@@ -182,7 +185,19 @@ async fn report_page(v: &Verifier, lang: Lang, bytes: &[u8]) -> Result<Response,
     match parse_json_body::<serde_json::Value>(bytes) {
         Ok(doc) if doc.is_object() => {
             let report = v.verify(&doc).await;
-            let page = ReportPage::new(&doc, &report, lang, None);
+            let registered = match report
+                .issuer
+                .as_deref()
+                .and_then(|i| microcred_core::model::Did::new(i).ok())
+            {
+                Some(did) => v
+                    .credentials
+                    .registered_issuer(&did)
+                    .await
+                    .map_err(ApiError::Internal)?,
+                None => None,
+            };
+            let page = ReportPage::new(&doc, &report, lang, registered.as_ref(), None);
             Ok(html(StatusCode::OK, v.render("credential.html", page)?))
         }
         Ok(_) => form_error(v, lang, "a credential is a JSON object".into()),

@@ -31,19 +31,59 @@ pub use status::{LocalStatusLists, NoLocalStatusLists, StatusLists};
 pub type LookupFuture<'a> =
     Pin<Box<dyn Future<Output = Result<Option<IssuedRecord>, String>> + Send + 'a>>;
 
+/// A boxed future of a registered-issuer lookup.
+pub type IssuerFuture<'a> =
+    Pin<Box<dyn Future<Output = Result<Option<RegisteredIssuer>, String>> + Send + 'a>>;
+
+/// The state the issuer records for one of its credentials.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RecordState {
+    /// In force.
+    Active,
+    /// Suspended.
+    Suspended,
+    /// Revoked.
+    Revoked,
+    /// Replaced by a renewal or correction.
+    Superseded,
+}
+
+/// An institution registered with this deployment: what pages show as the issuer, never the
+/// text a credential claims.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RegisteredIssuer {
+    /// Registered legal name.
+    pub legal_name: String,
+    /// Registration number.
+    pub registration_number: String,
+    /// ISO 3166-1 alpha-2 country.
+    pub country: String,
+    /// Street, postal code and locality, as one line.
+    pub address: Option<String>,
+}
+
 /// An issued credential as the public page may show it.
 #[derive(Debug, Clone)]
 pub struct IssuedRecord {
     /// The signed credential.
     pub document: serde_json::Value,
+    /// Its state as the issuer records it.
+    pub state: RecordState,
     /// When its state last changed (revoked / suspended / reinstated), Unix seconds.
     pub state_changed_at: Option<i64>,
+    /// The code of the credential that superseded it.
+    pub replaced_by: Option<String>,
+    /// Its issuer's registered details.
+    pub issuer: RegisteredIssuer,
 }
 
-/// Finds an issued credential (the signed JSON) by its public code.
+/// Finds issued credentials (the signed JSON) by public code, and the institutions
+/// registered here by DID.
 pub trait CredentialLookup: Send + Sync {
     /// The credential with `code`, if any.
     fn find_by_code<'a>(&'a self, code: &'a str) -> LookupFuture<'a>;
+    /// The registered details of the institution with this DID, if it is one of ours.
+    fn registered_issuer<'a>(&'a self, did: &'a microcred_core::model::Did) -> IssuerFuture<'a>;
 }
 
 /// No stored credentials (a verifier running alone: `/verify` and VC-API still work).
@@ -52,6 +92,10 @@ pub struct NoCredentials;
 
 impl CredentialLookup for NoCredentials {
     fn find_by_code<'a>(&'a self, _code: &'a str) -> LookupFuture<'a> {
+        Box::pin(async { Ok(None) })
+    }
+
+    fn registered_issuer<'a>(&'a self, _did: &'a microcred_core::model::Did) -> IssuerFuture<'a> {
         Box::pin(async { Ok(None) })
     }
 }
@@ -65,15 +109,15 @@ pub struct Verifier {
     pub status: Arc<StatusLists>,
     /// Issued credentials by code.
     pub credentials: Arc<dyn CredentialLookup>,
-    /// Public base URL (for QR codes).
-    pub public_url: String,
+    /// The public URL shapes of this deployment (QR codes, pages).
+    pub urls: microcred_core::urls::PublicUrls,
     templates: Arc<minijinja::Environment<'static>>,
 }
 
 impl std::fmt::Debug for Verifier {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Verifier")
-            .field("public_url", &self.public_url)
+            .field("urls", &self.urls)
             .finish_non_exhaustive()
     }
 }
@@ -105,7 +149,7 @@ impl Verifier {
             resolver,
             status,
             credentials,
-            public_url: public_url.trim_end_matches('/').to_owned(),
+            urls: microcred_core::urls::PublicUrls::new(public_url),
             templates: Arc::new(env),
         }
     }

@@ -3,12 +3,13 @@
 
 use microcred_core::model::{LangString, MicroCredential};
 use microcred_core::status::CredentialState;
-use microcred_core::verify::{CheckName, Outcome, VerificationReport};
+use microcred_core::verify::{CheckName, Failure, Outcome, VerificationReport};
 use serde::Serialize;
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
 use crate::i18n::{words, Lang};
+use crate::{RecordState, RegisteredIssuer};
 
 /// The one-word verdict an employer sees first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -28,13 +29,17 @@ pub enum Verdict {
     Revoked,
     /// Suspended by its issuer.
     Suspended,
+    /// Replaced by its issuer with a renewal or correction.
+    Superseded,
     /// Genuine, but its status could not be checked.
     StatusUnknown,
 }
 
 impl Verdict {
-    /// The verdict a report leads to.
-    pub fn of(r: &VerificationReport) -> Self {
+    /// The verdict a report leads to; `record` is what the issuer records when the
+    /// credential is one of ours (it tells a supersession from a revocation, which the
+    /// public status list cannot).
+    pub fn of(r: &VerificationReport, record: Option<RecordState>) -> Self {
         let outcome = |n| r.check(n).map(|c| c.outcome);
         if r.verified {
             Self::Valid
@@ -43,24 +48,25 @@ impl Verdict {
         {
             Self::NotGenuine
         } else if r.status == CredentialState::Revoked {
-            Self::Revoked
+            if record == Some(RecordState::Superseded) {
+                Self::Superseded
+            } else {
+                Self::Revoked
+            }
         } else if r.status == CredentialState::Suspended {
             Self::Suspended
         } else if r.status == CredentialState::Unknown {
             Self::StatusUnknown
-        } else if let Some(c) = r
-            .check(CheckName::ValidityWindow)
-            .filter(|c| c.outcome == Outcome::Failed)
-        {
-            if c.reason.starts_with("expired") {
-                Self::Expired
-            } else if c.reason.starts_with("not valid before") {
-                Self::NotYetValid
-            } else {
-                Self::Invalid
-            }
         } else {
-            Self::Invalid
+            match r
+                .check(CheckName::ValidityWindow)
+                .filter(|c| c.outcome == Outcome::Failed)
+                .and_then(|c| c.failure)
+            {
+                Some(Failure::Expired) => Self::Expired,
+                Some(Failure::NotYetValid) => Self::NotYetValid,
+                _ => Self::Invalid,
+            }
         }
     }
 
@@ -74,6 +80,7 @@ impl Verdict {
             Self::Invalid => "invalid",
             Self::Revoked => "revoked",
             Self::Suspended => "suspended",
+            Self::Superseded => "superseded",
             Self::StatusUnknown => "status_unknown",
         }
     }
@@ -225,6 +232,17 @@ impl CredentialView {
     }
 }
 
+impl CredentialView {
+    /// Shows the issuer's registered details instead of what the credential says.
+    pub fn with_issuer(mut self, r: &RegisteredIssuer, lang: Lang) -> Self {
+        self.issuer_name = r.legal_name.clone();
+        self.issuer_registration = r.registration_number.clone();
+        self.issuer_country = crate::i18n::country(&r.country, lang);
+        self.issuer_address = r.address.clone();
+        self
+    }
+}
+
 /// The page context shared by credential pages.
 #[derive(Debug, Serialize)]
 pub struct ReportPage {
@@ -244,28 +262,48 @@ pub struct ReportPage {
     pub code: Option<String>,
     /// When a revocation or suspension took effect (our own credentials).
     pub state_date: Option<String>,
+    /// The code of the credential that superseded this one.
+    pub replaced_by: Option<String>,
+    /// Whether the issuer shown is registered here (else its name is as the credential
+    /// states it).
+    pub issuer_registered: bool,
 }
 
 impl ReportPage {
-    /// The page for a verified document.
+    /// The page for a verified document. `registered` is the issuer as registered here (when
+    /// it is one of ours): its details replace what the credential states.
     pub fn new(
         doc: &serde_json::Value,
         report: &VerificationReport,
         lang: Lang,
-        code: Option<String>,
+        registered: Option<&RegisteredIssuer>,
+        record: Option<RecordState>,
     ) -> Self {
-        let c = MicroCredential::from_json(doc)
-            .ok()
-            .map(|c| CredentialView::of(&c, lang));
+        let c = MicroCredential::from_json(doc).ok().map(|c| {
+            let view = CredentialView::of(&c, lang);
+            match registered {
+                Some(r) => view.with_issuer(r, lang),
+                None => view,
+            }
+        });
+        let generic = c.is_none().then(|| {
+            let mut g = GenericView::of(doc);
+            if let Some(r) = registered {
+                g.issuer_name = Some(r.legal_name.clone());
+            }
+            g
+        });
         Self {
             lang: lang.code(),
             w: words(lang),
-            verdict: Verdict::of(report).key(),
-            generic: c.is_none().then(|| GenericView::of(doc)),
+            verdict: Verdict::of(report, record).key(),
+            generic,
             c,
             checks: report.checks.clone(),
-            code,
+            code: None,
             state_date: None,
+            replaced_by: None,
+            issuer_registered: registered.is_some(),
         }
     }
 }

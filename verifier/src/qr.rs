@@ -4,18 +4,22 @@
 //! scheme and host are case-insensitive, and codes are upper case) so that the QR encoder can
 //! use the alphanumeric mode and the code stays small (version 3-4 for a typical host).
 
+use microcred_core::urls::PublicUrls;
 use qrcode::{EcLevel, QrCode};
 
-/// The URL to put in the QR code for `code`.
-pub fn qr_url(public_url: &str, code: &str) -> String {
-    let base = public_url.trim_end_matches('/');
-    let has_path = base
+/// The URL to put in the QR code for `code`: the verification page, upper-cased when the
+/// base URL has no path (the `/V/{code}` route serves it; [`PublicUrls::parse_verification_page`]
+/// reads either case back).
+pub fn qr_url(urls: &PublicUrls, code: &str) -> String {
+    let url = urls.verification_page(code);
+    let has_path = urls
+        .base()
         .split_once("://")
         .is_some_and(|(_, rest)| rest.contains('/'));
     if has_path {
-        format!("{base}/v/{code}")
+        url
     } else {
-        format!("{}/V/{code}", base.to_uppercase())
+        url.to_uppercase()
     }
 }
 
@@ -59,11 +63,17 @@ mod tests {
 
     #[test]
     fn a_typical_verification_url_fits_a_small_qr_code() {
-        let url = qr_url("https://credentials.example.md", "7K3M9QW2XH4P8RTV");
+        let urls = PublicUrls::new("https://credentials.example.md");
+        let url = qr_url(&urls, "7K3M9QW2XH4P8RTV");
         assert_eq!(url, "HTTPS://CREDENTIALS.EXAMPLE.MD/V/7K3M9QW2XH4P8RTV");
         assert!(version(&url) <= 4, "version {}", version(&url));
         assert_eq!(
-            qr_url("https://example.org/credentials", "ABC"),
+            urls.parse_verification_page(&url).as_deref(),
+            Some("7K3M9QW2XH4P8RTV"),
+            "the upper-cased URL reads back to the same page"
+        );
+        assert_eq!(
+            qr_url(&PublicUrls::new("https://example.org/credentials"), "ABC"),
             "https://example.org/credentials/v/ABC"
         );
     }

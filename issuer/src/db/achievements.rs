@@ -1,10 +1,10 @@
 //! Tables `achievements` and `achievement_versions`: micro-credential definitions, versioned
 //! (an issued credential keeps the version it was issued under).
 
-use sqlx::{AnyConnection, AnyPool, Row};
+use sqlx::AnyConnection;
 
 /// One achievement with one of its versions.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 #[allow(missing_docs)]
 pub struct AchievementRow {
     pub id: String,
@@ -13,24 +13,10 @@ pub struct AchievementRow {
     pub current_version: i64,
     pub version: i64,
     pub definition: String,
-    pub created_at: i64,
-    pub version_created_at: i64,
 }
 
-fn from_row(r: &sqlx::any::AnyRow) -> Result<AchievementRow, sqlx::Error> {
-    Ok(AchievementRow {
-        id: r.try_get("id")?,
-        institution_id: r.try_get("institution_id")?,
-        slug: r.try_get("slug")?,
-        current_version: r.try_get("current_version")?,
-        version: r.try_get("version")?,
-        definition: r.try_get("definition")?,
-        created_at: r.try_get("created_at")?,
-        version_created_at: r.try_get("version_created_at")?,
-    })
-}
-
-const SELECT: &str = "SELECT a.id, a.institution_id, a.slug, a.current_version, v.version, v.definition, a.created_at, v.created_at AS version_created_at \
+const SELECT: &str =
+    "SELECT a.id, a.institution_id, a.slug, a.current_version, v.version, v.definition \
      FROM achievements a JOIN achievement_versions v ON v.achievement_id = a.id";
 
 /// Inserts a new achievement at version 1.
@@ -77,66 +63,41 @@ pub async fn insert_achievement_version(
 
 /// An institution's achievement at its current version.
 pub async fn find_achievement(
-    p: &AnyPool,
+    c: &mut AnyConnection,
     institution_id: &str,
     slug: &str,
 ) -> Result<Option<AchievementRow>, sqlx::Error> {
-    sqlx::query(&format!(
+    sqlx::query_as(&format!(
         "{SELECT} WHERE a.institution_id = $1 AND a.slug = $2 AND v.version = a.current_version"
     ))
     .bind(institution_id)
     .bind(slug)
-    .fetch_optional(p)
-    .await?
-    .as_ref()
-    .map(from_row)
-    .transpose()
-}
-
-/// An achievement at a given version.
-pub async fn find_achievement_version(
-    p: &AnyPool,
-    achievement_id: &str,
-    version: i64,
-) -> Result<Option<AchievementRow>, sqlx::Error> {
-    sqlx::query(&format!("{SELECT} WHERE a.id = $1 AND v.version = $2"))
-        .bind(achievement_id)
-        .bind(version)
-        .fetch_optional(p)
-        .await?
-        .as_ref()
-        .map(from_row)
-        .transpose()
-}
-
-/// An institution's achievements at their current versions.
-pub async fn list_achievements(
-    p: &AnyPool,
-    institution_id: &str,
-) -> Result<Vec<AchievementRow>, sqlx::Error> {
-    sqlx::query(&format!(
-        "{SELECT} WHERE a.institution_id = $1 AND v.version = a.current_version ORDER BY a.slug"
-    ))
-    .bind(institution_id)
-    .fetch_all(p)
-    .await?
-    .iter()
-    .map(from_row)
-    .collect()
+    .fetch_optional(c)
+    .await
 }
 
 /// An achievement (by id) at its current version.
 pub async fn find_current_achievement_by_id(
-    p: &AnyPool,
+    c: &mut AnyConnection,
     achievement_id: &str,
 ) -> Result<Option<AchievementRow>, sqlx::Error> {
-    sqlx::query(&format!(
+    sqlx::query_as(&format!(
         "{SELECT} WHERE a.id = $1 AND v.version = a.current_version"
     ))
     .bind(achievement_id)
-    .fetch_optional(p)
-    .await?
-    .as_ref()
-    .map(from_row)
-    .transpose()
+    .fetch_optional(c)
+    .await
+}
+
+/// An institution's achievements at their current versions.
+pub async fn list_achievements(
+    c: &mut AnyConnection,
+    institution_id: &str,
+) -> Result<Vec<AchievementRow>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "{SELECT} WHERE a.institution_id = $1 AND v.version = a.current_version ORDER BY a.slug"
+    ))
+    .bind(institution_id)
+    .fetch_all(c)
+    .await
 }

@@ -1,12 +1,14 @@
-//! Table `credentials`: every credential issued, signed, with its public code.
+//! Table `credentials`: every credential issued, signed, with its public code. `id` is our
+//! internal key (status list indexes belong to it); `vc_id` is the credential's own `id`.
 
-use sqlx::{AnyConnection, AnyPool, Row};
+use sqlx::AnyConnection;
 
 /// One row.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 #[allow(missing_docs)]
 pub struct CredentialRow {
     pub id: String,
+    pub vc_id: String,
     pub code: String,
     pub institution_id: String,
     pub achievement_id: Option<String>,
@@ -19,48 +21,29 @@ pub struct CredentialRow {
     pub issued_at: i64,
     pub valid_until: Option<i64>,
     pub created_at: i64,
-    /// `active`, `suspended` or `revoked`.
+    /// `active`, `suspended`, `revoked` or `superseded`.
     pub state: String,
     pub state_changed_at: Option<i64>,
-    /// The credential this one renews or corrects.
+    /// Internal key of the credential this one renews or corrects.
     pub replaces: Option<String>,
-    /// The credential that corrected this one.
+    /// Internal key of the credential that renewed or corrected this one.
     pub replaced_by: Option<String>,
+    pub issued_by_token: Option<String>,
+    pub issued_by: String,
 }
 
-const COLUMNS: &str = "id, code, institution_id, achievement_id, achievement_version, learner_name, learner_email, idempotency_key, request_hash, document, issued_at, valid_until, created_at, state, state_changed_at, replaces, replaced_by";
+const COLUMNS: &str = "id, vc_id, code, institution_id, achievement_id, achievement_version, learner_name, learner_email, idempotency_key, request_hash, document, issued_at, valid_until, created_at, state, state_changed_at, replaces, replaced_by, issued_by_token, issued_by";
 
-fn from_row(r: &sqlx::any::AnyRow) -> Result<CredentialRow, sqlx::Error> {
-    Ok(CredentialRow {
-        id: r.try_get("id")?,
-        code: r.try_get("code")?,
-        institution_id: r.try_get("institution_id")?,
-        achievement_id: r.try_get("achievement_id")?,
-        achievement_version: r.try_get("achievement_version")?,
-        learner_name: r.try_get("learner_name")?,
-        learner_email: r.try_get("learner_email")?,
-        idempotency_key: r.try_get("idempotency_key")?,
-        request_hash: r.try_get("request_hash")?,
-        document: r.try_get("document")?,
-        issued_at: r.try_get("issued_at")?,
-        valid_until: r.try_get("valid_until")?,
-        created_at: r.try_get("created_at")?,
-        state: r.try_get("state")?,
-        state_changed_at: r.try_get("state_changed_at")?,
-        replaces: r.try_get("replaces")?,
-        replaced_by: r.try_get("replaced_by")?,
-    })
-}
-
-/// Inserts a credential (fails with a unique violation on a reused idempotency key or code).
+/// Inserts a credential (a unique violation names `vc_id`, `code` or `idempotency_key`).
 pub async fn insert_credential(
     c: &mut AnyConnection,
     r: &CredentialRow,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(&format!(
-        "INSERT INTO credentials ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)"
+        "INSERT INTO credentials ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)"
     ))
     .bind(&r.id)
+    .bind(&r.vc_id)
     .bind(&r.code)
     .bind(&r.institution_id)
     .bind(&r.achievement_id)
@@ -77,6 +60,8 @@ pub async fn insert_credential(
     .bind(r.state_changed_at)
     .bind(&r.replaces)
     .bind(&r.replaced_by)
+    .bind(&r.issued_by_token)
+    .bind(&r.issued_by)
     .execute(c)
     .await?;
     Ok(())
@@ -84,86 +69,71 @@ pub async fn insert_credential(
 
 /// The credential with this public code.
 pub async fn find_credential_by_code(
-    p: &AnyPool,
+    c: &mut AnyConnection,
     code: &str,
 ) -> Result<Option<CredentialRow>, sqlx::Error> {
-    sqlx::query(&format!(
+    sqlx::query_as(&format!(
         "SELECT {COLUMNS} FROM credentials WHERE code = $1"
     ))
     .bind(code)
-    .fetch_optional(p)
-    .await?
-    .as_ref()
-    .map(from_row)
-    .transpose()
+    .fetch_optional(c)
+    .await
+}
+
+/// The credential with this internal key.
+pub async fn find_credential(
+    c: &mut AnyConnection,
+    id: &str,
+) -> Result<Option<CredentialRow>, sqlx::Error> {
+    sqlx::query_as(&format!("SELECT {COLUMNS} FROM credentials WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(c)
+        .await
 }
 
 /// The credential an institution issued under this idempotency key.
 pub async fn find_credential_by_idempotency_key(
-    p: &AnyPool,
+    c: &mut AnyConnection,
     institution_id: &str,
     key: &str,
 ) -> Result<Option<CredentialRow>, sqlx::Error> {
-    sqlx::query(&format!(
+    sqlx::query_as(&format!(
         "SELECT {COLUMNS} FROM credentials WHERE institution_id = $1 AND idempotency_key = $2"
     ))
     .bind(institution_id)
     .bind(key)
-    .fetch_optional(p)
-    .await?
-    .as_ref()
-    .map(from_row)
-    .transpose()
-}
-
-/// An institution's credentials, newest first.
-pub async fn list_credentials(
-    p: &AnyPool,
-    institution_id: &str,
-    limit: i64,
-) -> Result<Vec<CredentialRow>, sqlx::Error> {
-    sqlx::query(&format!(
-        "SELECT {COLUMNS} FROM credentials WHERE institution_id = $1 ORDER BY created_at DESC, id LIMIT $2"
-    ))
-    .bind(institution_id)
-    .bind(limit)
-    .fetch_all(p)
-    .await?
-    .iter()
-    .map(from_row)
-    .collect()
+    .fetch_optional(c)
+    .await
 }
 
 /// An institution's credential by its public code.
 pub async fn find_institution_credential(
-    p: &AnyPool,
+    c: &mut AnyConnection,
     institution_id: &str,
     code: &str,
 ) -> Result<Option<CredentialRow>, sqlx::Error> {
-    sqlx::query(&format!(
+    sqlx::query_as(&format!(
         "SELECT {COLUMNS} FROM credentials WHERE institution_id = $1 AND code = $2"
     ))
     .bind(institution_id)
     .bind(code)
-    .fetch_optional(p)
-    .await?
-    .as_ref()
-    .map(from_row)
-    .transpose()
+    .fetch_optional(c)
+    .await
 }
 
-/// The credential with this id.
-pub async fn find_credential_by_id(
-    p: &AnyPool,
-    id: &str,
-) -> Result<Option<CredentialRow>, sqlx::Error> {
-    sqlx::query(&format!("SELECT {COLUMNS} FROM credentials WHERE id = $1"))
-        .bind(id)
-        .fetch_optional(p)
-        .await?
-        .as_ref()
-        .map(from_row)
-        .transpose()
+/// An institution's credentials, newest first.
+pub async fn list_credentials(
+    c: &mut AnyConnection,
+    institution_id: &str,
+    limit: i64,
+) -> Result<Vec<CredentialRow>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM credentials WHERE institution_id = $1 ORDER BY created_at DESC, id LIMIT $2"
+    ))
+    .bind(institution_id)
+    .bind(limit)
+    .fetch_all(c)
+    .await
 }
 
 /// Moves a credential from state `from` to `to`; false when it was not in `from`.
@@ -187,16 +157,19 @@ pub async fn update_credential_state(
     Ok(n == 1)
 }
 
-/// Records which credential replaced this one.
+/// Records which credential replaced this one; false when one already had.
 pub async fn update_credential_replaced_by(
     c: &mut AnyConnection,
     id: &str,
     replaced_by: &str,
-) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE credentials SET replaced_by = $1 WHERE id = $2")
-        .bind(replaced_by)
-        .bind(id)
-        .execute(c)
-        .await?;
-    Ok(())
+) -> Result<bool, sqlx::Error> {
+    let n = sqlx::query(
+        "UPDATE credentials SET replaced_by = $1 WHERE id = $2 AND replaced_by IS NULL",
+    )
+    .bind(replaced_by)
+    .bind(id)
+    .execute(c)
+    .await?
+    .rows_affected();
+    Ok(n == 1)
 }

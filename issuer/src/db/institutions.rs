@@ -1,9 +1,9 @@
-//! Table `institutions`: the awarding bodies (tenants).
+//! Table `institutions`: the awarding bodies (tenants), with their registered details.
 
-use sqlx::{AnyConnection, AnyPool, Row};
+use sqlx::AnyConnection;
 
 /// One row.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 #[allow(missing_docs)]
 pub struct InstitutionRow {
     pub id: String,
@@ -21,31 +21,14 @@ pub struct InstitutionRow {
 
 const COLUMNS: &str = "id, slug, legal_name, registration_number, country, street, locality, postal_code, website, logo_url, created_at";
 
-fn from_row(r: &sqlx::any::AnyRow) -> Result<InstitutionRow, sqlx::Error> {
-    Ok(InstitutionRow {
-        id: r.try_get("id")?,
-        slug: r.try_get("slug")?,
-        legal_name: r.try_get("legal_name")?,
-        registration_number: r.try_get("registration_number")?,
-        country: r.try_get("country")?,
-        street: r.try_get("street")?,
-        locality: r.try_get("locality")?,
-        postal_code: r.try_get("postal_code")?,
-        website: r.try_get("website")?,
-        logo_url: r.try_get("logo_url")?,
-        created_at: r.try_get("created_at")?,
-    })
-}
-
-/// Inserts an institution.
+/// Inserts an institution (a unique violation names `slug`).
 pub async fn insert_institution(
     c: &mut AnyConnection,
     r: &InstitutionRow,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO institutions (id, slug, legal_name, registration_number, country, street, locality, postal_code, website, logo_url, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-    )
+    sqlx::query(&format!(
+        "INSERT INTO institutions ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+    ))
     .bind(&r.id)
     .bind(&r.slug)
     .bind(&r.legal_name)
@@ -64,48 +47,38 @@ pub async fn insert_institution(
 
 /// The institution with this slug.
 pub async fn find_institution_by_slug(
-    p: &AnyPool,
+    c: &mut AnyConnection,
     slug: &str,
 ) -> Result<Option<InstitutionRow>, sqlx::Error> {
-    sqlx::query(&format!(
+    sqlx::query_as(&format!(
         "SELECT {COLUMNS} FROM institutions WHERE slug = $1"
     ))
     .bind(slug)
-    .fetch_optional(p)
-    .await?
-    .as_ref()
-    .map(from_row)
-    .transpose()
+    .fetch_optional(c)
+    .await
 }
 
 /// The institution with this id.
-pub async fn find_institution_by_id(
-    p: &AnyPool,
+pub async fn find_institution(
+    c: &mut AnyConnection,
     id: &str,
 ) -> Result<Option<InstitutionRow>, sqlx::Error> {
-    sqlx::query(&format!("SELECT {COLUMNS} FROM institutions WHERE id = $1"))
+    sqlx::query_as(&format!("SELECT {COLUMNS} FROM institutions WHERE id = $1"))
         .bind(id)
-        .fetch_optional(p)
-        .await?
-        .as_ref()
-        .map(from_row)
-        .transpose()
+        .fetch_optional(c)
+        .await
 }
 
 /// Every institution, by slug.
-pub async fn list_institutions(p: &AnyPool) -> Result<Vec<InstitutionRow>, sqlx::Error> {
-    sqlx::query(&format!("SELECT {COLUMNS} FROM institutions ORDER BY slug"))
-        .fetch_all(p)
-        .await?
-        .iter()
-        .map(from_row)
-        .collect()
+pub async fn list_institutions(c: &mut AnyConnection) -> Result<Vec<InstitutionRow>, sqlx::Error> {
+    sqlx::query_as(&format!("SELECT {COLUMNS} FROM institutions ORDER BY slug"))
+        .fetch_all(c)
+        .await
 }
 
 /// How many institutions exist.
-pub async fn count_institutions(p: &AnyPool) -> Result<i64, sqlx::Error> {
-    sqlx::query("SELECT COUNT(*) AS n FROM institutions")
-        .fetch_one(p)
-        .await?
-        .try_get("n")
+pub async fn count_institutions(c: &mut AnyConnection) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT COUNT(*) FROM institutions")
+        .fetch_one(c)
+        .await
 }

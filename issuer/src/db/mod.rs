@@ -1,6 +1,7 @@
-//! SQL, one module per table, functions named `verb_noun`. Queries are portable between
-//! SQLite and PostgreSQL (sqlx `Any` driver, `$n` placeholders in increasing order) and return
-//! row types, never domain types.
+//! SQL, one module per table, functions named `verb_noun`. Every function takes a connection
+//! (`&mut AnyConnection`), so a use case composes them in one transaction. Queries are
+//! portable between SQLite and PostgreSQL (sqlx `Any` driver, `$n` placeholders in increasing
+//! order) and return row types (`#[derive(sqlx::FromRow)]`), never domain types.
 
 pub mod achievements;
 pub mod api_tokens;
@@ -14,4 +15,4 @@ pub mod signing_keys;
 pub mod status_allocations;
 pub mod status_lists;
 
-pub use conventions::{is_unique_violation, now};
+pub use conventions::{now, pool_options, rfc3339, unique_violation_on, Db};

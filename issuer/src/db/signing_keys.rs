@@ -1,10 +1,10 @@
 //! Table `signing_keys`: each institution's Ed25519 keys, secret halves encrypted under the
 //! master key. A retired key stays (its public half remains in the DID document).
 
-use sqlx::{AnyConnection, AnyPool, Row};
+use sqlx::AnyConnection;
 
 /// One row.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 #[allow(missing_docs)]
 pub struct SigningKeyRow {
     pub id: String,
@@ -16,27 +16,17 @@ pub struct SigningKeyRow {
     pub retired_at: Option<i64>,
 }
 
-fn from_row(r: &sqlx::any::AnyRow) -> Result<SigningKeyRow, sqlx::Error> {
-    Ok(SigningKeyRow {
-        id: r.try_get("id")?,
-        institution_id: r.try_get("institution_id")?,
-        kid: r.try_get("kid")?,
-        public_key_multibase: r.try_get("public_key_multibase")?,
-        secret_ciphertext: r.try_get("secret_ciphertext")?,
-        created_at: r.try_get("created_at")?,
-        retired_at: r.try_get("retired_at")?,
-    })
-}
+const COLUMNS: &str =
+    "id, institution_id, kid, public_key_multibase, secret_ciphertext, created_at, retired_at";
 
 /// Inserts a key.
 pub async fn insert_signing_key(
     c: &mut AnyConnection,
     r: &SigningKeyRow,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO signing_keys (id, institution_id, kid, public_key_multibase, secret_ciphertext, created_at, retired_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
-    )
+    sqlx::query(&format!(
+        "INSERT INTO signing_keys ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7)"
+    ))
     .bind(&r.id)
     .bind(&r.institution_id)
     .bind(&r.kid)
@@ -51,19 +41,15 @@ pub async fn insert_signing_key(
 
 /// Every key of an institution, oldest first.
 pub async fn list_signing_keys(
-    p: &AnyPool,
+    c: &mut AnyConnection,
     institution_id: &str,
 ) -> Result<Vec<SigningKeyRow>, sqlx::Error> {
-    sqlx::query(
-        "SELECT id, institution_id, kid, public_key_multibase, secret_ciphertext, created_at, retired_at \
-         FROM signing_keys WHERE institution_id = $1 ORDER BY created_at, kid",
-    )
+    sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM signing_keys WHERE institution_id = $1 ORDER BY created_at, kid"
+    ))
     .bind(institution_id)
-    .fetch_all(p)
-    .await?
-    .iter()
-    .map(from_row)
-    .collect()
+    .fetch_all(c)
+    .await
 }
 
 /// Retires every active key of an institution.
@@ -87,9 +73,8 @@ pub async fn count_signing_keys(
     c: &mut AnyConnection,
     institution_id: &str,
 ) -> Result<i64, sqlx::Error> {
-    sqlx::query("SELECT COUNT(*) AS n FROM signing_keys WHERE institution_id = $1")
+    sqlx::query_scalar("SELECT COUNT(*) FROM signing_keys WHERE institution_id = $1")
         .bind(institution_id)
         .fetch_one(c)
-        .await?
-        .try_get("n")
+        .await
 }

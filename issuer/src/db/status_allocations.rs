@@ -1,12 +1,23 @@
-//! Table `status_allocations`: which index of which list belongs to which credential. The
-//! primary key (list, index) is what makes an index impossible to hand out twice, whatever
-//! the number of service instances.
+//! Table `status_allocations`: which index of which list belongs to which stored credential
+//! (its internal key). The primary key (list, index) is what makes an index impossible to
+//! hand out twice, whatever the number of service instances; rows are written in the issuing
+//! transaction, so a refused issue leaves none.
 
-use sqlx::{AnyPool, Row};
+use sqlx::AnyConnection;
+
+/// One allocation, with its list's purpose and number.
+#[derive(Debug, Clone, sqlx::FromRow)]
+#[allow(missing_docs)]
+pub struct AllocationRow {
+    pub list_id: String,
+    pub idx: i64,
+    pub purpose: String,
+    pub list_number: i64,
+}
 
 /// Claims `idx` of `list_id` for a credential; false when it was already taken.
 pub async fn insert_status_allocation(
-    p: &AnyPool,
+    c: &mut AnyConnection,
     list_id: &str,
     idx: i64,
     credential_id: &str,
@@ -17,38 +28,22 @@ pub async fn insert_status_allocation(
     .bind(list_id)
     .bind(idx)
     .bind(credential_id)
-    .execute(p)
+    .execute(c)
     .await?
     .rows_affected();
     Ok(n == 1)
 }
 
-/// The (list id, index) pairs of a credential.
+/// A credential's allocations.
 pub async fn list_status_allocations(
-    p: &AnyPool,
+    c: &mut AnyConnection,
     credential_id: &str,
-) -> Result<Vec<(String, i64)>, sqlx::Error> {
-    sqlx::query("SELECT list_id, idx FROM status_allocations WHERE credential_id = $1")
-        .bind(credential_id)
-        .fetch_all(p)
-        .await?
-        .iter()
-        .map(|r| Ok((r.try_get("list_id")?, r.try_get("idx")?)))
-        .collect()
-}
-
-/// Every allocation (list id, index) of an institution (tests and audits).
-pub async fn list_institution_allocations(
-    p: &AnyPool,
-    institution_id: &str,
-) -> Result<Vec<(String, i64)>, sqlx::Error> {
-    sqlx::query(
-        "SELECT a.list_id, a.idx FROM status_allocations a JOIN status_lists l ON l.id = a.list_id WHERE l.institution_id = $1",
+) -> Result<Vec<AllocationRow>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT a.list_id, a.idx, l.purpose, l.list_number FROM status_allocations a \
+         JOIN status_lists l ON l.id = a.list_id WHERE a.credential_id = $1",
     )
-    .bind(institution_id)
-    .fetch_all(p)
-    .await?
-    .iter()
-    .map(|r| Ok((r.try_get("list_id")?, r.try_get("idx")?)))
-    .collect()
+    .bind(credential_id)
+    .fetch_all(c)
+    .await
 }

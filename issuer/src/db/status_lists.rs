@@ -1,11 +1,11 @@
 //! Table `status_lists`: each institution's Bitstring Status Lists, per purpose, numbered; the
-//! bits (base64 of the raw bitstring), the signed list credential, and a version for
-//! optimistic concurrency (two writers cannot both flip from the same version).
+//! bits (base64 of the raw bitstring), the signed list credential, and a version (bumped on
+//! every change, the `ETag`).
 
-use sqlx::{AnyConnection, AnyPool, Row};
+use sqlx::AnyConnection;
 
 /// One row.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 #[allow(missing_docs)]
 pub struct StatusListRow {
     pub id: String,
@@ -22,23 +22,11 @@ pub struct StatusListRow {
 
 const COLUMNS: &str = "id, institution_id, purpose, list_number, size, allocated, bits, version, document, updated_at";
 
-fn from_row(r: &sqlx::any::AnyRow) -> Result<StatusListRow, sqlx::Error> {
-    Ok(StatusListRow {
-        id: r.try_get("id")?,
-        institution_id: r.try_get("institution_id")?,
-        purpose: r.try_get("purpose")?,
-        list_number: r.try_get("list_number")?,
-        size: r.try_get("size")?,
-        allocated: r.try_get("allocated")?,
-        bits: r.try_get("bits")?,
-        version: r.try_get("version")?,
-        document: r.try_get("document")?,
-        updated_at: r.try_get("updated_at")?,
-    })
-}
-
 /// Inserts a list unless one with the same number exists; true when inserted.
-pub async fn insert_status_list(p: &AnyPool, r: &StatusListRow) -> Result<bool, sqlx::Error> {
+pub async fn insert_status_list(
+    c: &mut AnyConnection,
+    r: &StatusListRow,
+) -> Result<bool, sqlx::Error> {
     let n = sqlx::query(&format!(
         "INSERT INTO status_lists ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
          ON CONFLICT (institution_id, purpose, list_number) DO NOTHING"
@@ -53,7 +41,7 @@ pub async fn insert_status_list(p: &AnyPool, r: &StatusListRow) -> Result<bool, 
     .bind(r.version)
     .bind(&r.document)
     .bind(r.updated_at)
-    .execute(p)
+    .execute(c)
     .await?
     .rows_affected();
     Ok(n == 1)
@@ -61,70 +49,61 @@ pub async fn insert_status_list(p: &AnyPool, r: &StatusListRow) -> Result<bool, 
 
 /// The newest list of an institution for a purpose.
 pub async fn find_latest_status_list(
-    p: &AnyPool,
+    c: &mut AnyConnection,
     institution_id: &str,
     purpose: &str,
 ) -> Result<Option<StatusListRow>, sqlx::Error> {
-    sqlx::query(&format!(
+    sqlx::query_as(&format!(
         "SELECT {COLUMNS} FROM status_lists WHERE institution_id = $1 AND purpose = $2 ORDER BY list_number DESC LIMIT 1"
     ))
     .bind(institution_id)
     .bind(purpose)
-    .fetch_optional(p)
-    .await?
-    .as_ref()
-    .map(from_row)
-    .transpose()
+    .fetch_optional(c)
+    .await
 }
 
 /// A list by institution, purpose and number.
 pub async fn find_status_list(
-    p: &AnyPool,
+    c: &mut AnyConnection,
     institution_id: &str,
     purpose: &str,
     number: i64,
 ) -> Result<Option<StatusListRow>, sqlx::Error> {
-    sqlx::query(&format!(
+    sqlx::query_as(&format!(
         "SELECT {COLUMNS} FROM status_lists WHERE institution_id = $1 AND purpose = $2 AND list_number = $3"
     ))
     .bind(institution_id)
     .bind(purpose)
     .bind(number)
-    .fetch_optional(p)
-    .await?
-    .as_ref()
-    .map(from_row)
-    .transpose()
+    .fetch_optional(c)
+    .await
 }
 
 /// A list by id.
 pub async fn find_status_list_by_id(
-    p: &AnyPool,
+    c: &mut AnyConnection,
     id: &str,
 ) -> Result<Option<StatusListRow>, sqlx::Error> {
-    sqlx::query(&format!("SELECT {COLUMNS} FROM status_lists WHERE id = $1"))
+    sqlx::query_as(&format!("SELECT {COLUMNS} FROM status_lists WHERE id = $1"))
         .bind(id)
-        .fetch_optional(p)
-        .await?
-        .as_ref()
-        .map(from_row)
-        .transpose()
+        .fetch_optional(c)
+        .await
 }
 
 /// Counts one more allocated index.
-pub async fn increment_allocated(p: &AnyPool, id: &str) -> Result<(), sqlx::Error> {
+pub async fn increment_allocated(c: &mut AnyConnection, id: &str) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE status_lists SET allocated = allocated + 1 WHERE id = $1")
         .bind(id)
-        .execute(p)
+        .execute(c)
         .await?;
     Ok(())
 }
 
 /// Marks a list full (no more allocations from it).
-pub async fn fill_status_list(p: &AnyPool, id: &str) -> Result<(), sqlx::Error> {
+pub async fn fill_status_list(c: &mut AnyConnection, id: &str) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE status_lists SET allocated = size WHERE id = $1")
         .bind(id)
-        .execute(p)
+        .execute(c)
         .await?;
     Ok(())
 }

@@ -6,6 +6,7 @@ use microcred_core::model::{
 };
 use serde::{Deserialize, Serialize};
 
+use super::values::{RegisteredText, Slug};
 use crate::db::institutions::InstitutionRow;
 
 /// Wire form of a new institution.
@@ -41,11 +42,11 @@ pub struct NewInstitutionDoc {
 #[derive(Debug, Clone)]
 pub struct NewInstitution {
     /// Slug.
-    pub slug: String,
+    pub slug: Slug,
     /// Legal name.
-    pub legal_name: String,
+    pub legal_name: RegisteredText,
     /// Registration number.
-    pub registration_number: String,
+    pub registration_number: RegisteredText,
     /// Address with country.
     pub address: PostalAddress,
     /// Web site.
@@ -54,45 +55,34 @@ pub struct NewInstitution {
     pub logo_url: Option<HttpUrl>,
 }
 
-/// Whether `s` is a valid slug.
-pub fn is_slug(s: &str) -> bool {
-    (2..=40).contains(&s.len())
-        && s.bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-        && !s.starts_with('-')
-        && !s.ends_with('-')
-}
-
-fn text(errs: &mut ModelErrors, element: &str, path: &str, v: &str, max: usize) -> String {
-    let t = v.trim();
-    if t.is_empty() {
-        errs.push(ModelError::new(element, path, "must not be empty"));
-    } else if t.chars().count() > max {
-        errs.push(ModelError::new(
-            element,
-            path,
-            format!("must be at most {max} characters"),
-        ));
+fn text(errs: &mut ModelErrors, element: &str, v: &str, max: usize) -> Option<RegisteredText> {
+    let path = format!("/{element}");
+    let r = RegisteredText::parse_at(v, &path).map_err(|mut e| {
+        e.element = element.to_owned();
+        e
+    });
+    match r {
+        Ok(t) if t.as_str().chars().count() > max => {
+            errs.push(ModelError::new(
+                element,
+                path,
+                format!("must be at most {max} characters"),
+            ));
+            None
+        }
+        r => errs.take(r),
     }
-    t.to_owned()
 }
 
 impl NewInstitutionDoc {
     /// Checks every field, listing every problem.
     pub fn parse(self) -> Result<NewInstitution, ModelErrors> {
         let mut errs = ModelErrors::default();
-        if !is_slug(&self.slug) {
-            errs.push(ModelError::new(
-                "slug",
-                "/slug",
-                "use 2-40 lower-case letters, digits and hyphens (e.g. `ase`)",
-            ));
-        }
-        let legal_name = text(&mut errs, "legalName", "/legalName", &self.legal_name, 300);
+        let slug = errs.take(Slug::parse(&self.slug));
+        let legal_name = text(&mut errs, "legalName", &self.legal_name, 300);
         let registration_number = text(
             &mut errs,
             "registrationNumber",
-            "/registrationNumber",
             &self.registration_number,
             64,
         );
@@ -101,8 +91,9 @@ impl NewInstitutionDoc {
             e
         }));
         let opt = |errs: &mut ModelErrors, v: Option<String>, el: &str, max: usize| {
-            v.map(|s| text(errs, el, &format!("/{el}"), &s, max))
-                .filter(|s| !s.is_empty())
+            v.filter(|s| !s.trim().is_empty())
+                .and_then(|s| text(errs, el, &s, max))
+                .map(|t| t.as_str().to_owned())
         };
         let street = opt(&mut errs, self.street, "street", 300);
         let locality = opt(&mut errs, self.locality, "locality", 200);
@@ -117,11 +108,10 @@ impl NewInstitutionDoc {
         };
         let website = url(&mut errs, self.website, "website");
         let logo_url = url(&mut errs, self.logo_url, "logoUrl");
-        let slug = self.slug;
         errs.finish(|| NewInstitution {
-            slug,
-            legal_name,
-            registration_number,
+            slug: slug.expect("checked"),
+            legal_name: legal_name.expect("checked"),
+            registration_number: registration_number.expect("checked"),
             address: PostalAddress {
                 country: country.expect("checked"),
                 locality,
@@ -162,7 +152,8 @@ pub struct InstitutionView {
     pub logo_url: Option<String>,
 }
 
-/// The awarding body of credentials this institution issues.
+/// The awarding body of credentials this institution issues: its registered details, read
+/// back from its stored row.
 pub fn awarding_body(row: &InstitutionRow, did: Did) -> Result<AwardingBody, ModelError> {
     Ok(AwardingBody {
         did,

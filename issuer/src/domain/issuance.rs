@@ -8,6 +8,8 @@ use microcred_core::model::{
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
+use super::values::{IdempotencyKey, PersonName};
+
 /// Wire form of the learner.
 #[derive(Debug, Clone, Default, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -92,7 +94,7 @@ pub struct IssueRequest {
     /// Evidence.
     pub evidence: Vec<Evidence>,
     /// Idempotency key.
-    pub idempotency_key: Option<String>,
+    pub idempotency_key: Option<IdempotencyKey>,
 }
 
 /// Parses `2026-06-30` as midnight UTC, or any RFC 3339 date-time.
@@ -149,20 +151,18 @@ impl IssueRequestDoc {
     ) -> Result<IssueRequest, ModelErrors> {
         let mut errs = ModelErrors::default();
         let l = self.learner;
-        let name = l.name.trim().to_owned();
-        if name.is_empty() {
-            errs.push(ModelError::new(
-                "learner",
-                "/learner/name",
-                "the learner's name is required",
-            ));
-        } else if name.chars().count() > 200 {
-            errs.push(ModelError::new(
-                "learner",
-                "/learner/name",
-                "must be at most 200 characters",
-            ));
-        }
+        let name = errs
+            .take(
+                PersonName::parse_at(&l.name, "/learner/name").map_err(|mut e| {
+                    e.element = "learner".into();
+                    if e.message == "must not be empty" {
+                        e.message = "the learner's name is required".into();
+                    }
+                    e
+                }),
+            )
+            .map(|n| n.as_str().to_owned())
+            .unwrap_or_default();
         let mut identities = Vec::new();
         let email = l
             .email
@@ -271,16 +271,7 @@ impl IssueRequestDoc {
             .collect();
         let idempotency_key = header_key
             .or(self.idempotency_key)
-            .map(|k| k.trim().to_owned());
-        if let Some(k) = &idempotency_key {
-            if k.is_empty() || k.len() > 200 || k.chars().any(char::is_control) {
-                errs.push(ModelError::new(
-                    "idempotencyKey",
-                    "/idempotencyKey",
-                    "must be 1-200 printable characters",
-                ));
-            }
-        }
+            .and_then(|k| errs.take(IdempotencyKey::parse(&k)));
         let achievement = self.achievement;
         errs.finish(|| IssueRequest {
             achievement,

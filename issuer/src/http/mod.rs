@@ -1,10 +1,122 @@
-//! The issuer's HTTP API (axum): the management API under `/api/v1`, the W3C VC-API issue
-//! endpoint, and the public documents (DID documents, achievement definitions, our context).
+//! The issuer's HTTP API (axum), one file per room with its request and response types beside
+//! its handlers: handlers extract, call the use case, map the result. The management API is
+//! under `/api/v1`; the W3C VC-API issue endpoint and the public documents (DID documents,
+//! achievement definitions, status lists, our context) use the URL shapes of
+//! `microcred_core::urls`.
 
+mod achievements;
 mod auth;
+mod credentials;
 mod extract;
-mod handlers;
+mod institutions;
+mod lifecycle;
+mod public;
+mod setup;
+mod vc_api;
+
+use axum::routing::{delete, get, post};
+use axum::Router;
+use microcred_core::urls;
+use utoipa::OpenApi;
 
 pub use auth::Caller;
 pub use extract::ApiJson;
-pub use handlers::{router, ApiDoc};
+
+use crate::error::ApiError;
+use crate::Issuer;
+
+type ApiResult<T> = Result<T, ApiError>;
+
+/// The issuer's routes.
+pub fn router() -> Router<Issuer> {
+    Router::new()
+        .route("/api/v1/setup", post(setup::setup))
+        .route(
+            "/api/v1/institutions",
+            post(institutions::create).get(institutions::list),
+        )
+        .route("/api/v1/institutions/{slug}", get(institutions::get))
+        .route(
+            "/api/v1/institutions/{slug}/tokens",
+            post(institutions::create_token).get(institutions::list_tokens),
+        )
+        .route(
+            "/api/v1/institutions/{slug}/tokens/{id}",
+            delete(institutions::revoke_token),
+        )
+        .route(
+            "/api/v1/institutions/{slug}/keys/rotate",
+            post(institutions::rotate_key),
+        )
+        .route(
+            "/api/v1/institutions/{slug}/achievements",
+            post(achievements::create).get(achievements::list),
+        )
+        .route(
+            "/api/v1/institutions/{slug}/achievements/{achievement}",
+            get(achievements::get).put(achievements::update),
+        )
+        .route(
+            "/api/v1/institutions/{slug}/achievements/{achievement}/credentials/bulk",
+            post(credentials::issue_bulk),
+        )
+        .route(
+            "/api/v1/institutions/{slug}/credentials",
+            post(credentials::issue).get(credentials::list),
+        )
+        .route(
+            "/api/v1/institutions/{slug}/credentials/{code}",
+            get(lifecycle::state),
+        )
+        .route(
+            "/api/v1/institutions/{slug}/credentials/{code}/revoke",
+            post(lifecycle::revoke),
+        )
+        .route(
+            "/api/v1/institutions/{slug}/credentials/{code}/suspend",
+            post(lifecycle::suspend),
+        )
+        .route(
+            "/api/v1/institutions/{slug}/credentials/{code}/unsuspend",
+            post(lifecycle::unsuspend),
+        )
+        .route(
+            "/api/v1/institutions/{slug}/credentials/{code}/renew",
+            post(lifecycle::renew),
+        )
+        .route(
+            "/api/v1/institutions/{slug}/credentials/{code}/correct",
+            post(lifecycle::correct),
+        )
+        .route("/credentials/issue", post(vc_api::issue))
+        .route(urls::ROUTE_STATUS_LIST, get(public::status_list))
+        .route(urls::ROUTE_DID_DOCUMENT, get(public::did_document))
+        .route(urls::ROUTE_ACHIEVEMENT, get(public::achievement))
+        .route("/contexts/microcred-v1.jsonld", get(public::context))
+}
+
+/// OpenAPI description of the issuer's API.
+#[derive(OpenApi)]
+#[openapi(
+    paths(setup::setup, institutions::create, institutions::list, institutions::get,
+        institutions::create_token, institutions::list_tokens, institutions::revoke_token,
+        institutions::rotate_key, achievements::create, achievements::update, achievements::get,
+        achievements::list, credentials::issue, credentials::list, credentials::issue_bulk,
+        vc_api::issue, public::did_document, public::achievement, public::status_list,
+        lifecycle::state, lifecycle::revoke, lifecycle::suspend, lifecycle::unsuspend,
+        lifecycle::renew, lifecycle::correct),
+    components(schemas(setup::SetupRequest, setup::TokenResponse,
+        crate::domain::institution::NewInstitutionDoc, crate::domain::institution::InstitutionView,
+        institutions::NewTokenRequest, institutions::RotatedKey, crate::auth::tokens::NewToken,
+        crate::auth::tokens::TokenView, achievements::NewAchievementRequest,
+        achievements::UpdateAchievementRequest, crate::achievements::AchievementView,
+        crate::domain::issuance::IssueRequestDoc, crate::domain::issuance::LearnerDoc,
+        crate::domain::issuance::EvidenceDoc, crate::issuance::Issued, crate::issuance::QrLinks,
+        crate::issuance::bulk::BulkReport, crate::issuance::bulk::RowOutcome,
+        vc_api::VcApiIssueRequest, vc_api::VcApiIssueResponse, lifecycle::StatusChangeRequest,
+        crate::lifecycle::history::CredentialStateView, crate::lifecycle::history::EventView,
+        crate::lifecycle::history::LinkView, crate::lifecycle::history::Links,
+        crate::lifecycle::correct::CorrectionRequest, crate::lifecycle::renew::RenewalRequest)),
+    tags((name = "issuer", description = "Institutions, micro-credential definitions and issuing"))
+)]
+pub struct ApiDoc;

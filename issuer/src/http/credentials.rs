@@ -1,0 +1,82 @@
+//! Issuing: one credential (idempotent), the institution's list, and bulk CSV.
+
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::Json;
+use serde::Deserialize;
+
+use super::{ApiJson, ApiResult, Caller};
+use crate::domain::issuance::IssueRequestDoc;
+use crate::error::IssuerError;
+use crate::issuance::bulk::{self, BulkReport};
+use crate::issuance::{self, single, Issued};
+use crate::Issuer;
+
+/// Issue one credential. Send `Idempotency-Key` (or `idempotencyKey`) to make retries safe.
+#[utoipa::path(post, path = "/api/v1/institutions/{slug}/credentials", request_body = IssueRequestDoc,
+    params(("Idempotency-Key" = Option<String>, Header, description = "same key, same request: the first credential is returned")),
+    responses((status = 201, body = Issued), (status = 200, body = Issued, description = "returned for a repeated idempotency key"),
+        (status = 409, description = "idempotency key reused for another request"), (status = 422)), security(("bearer" = [])))]
+pub async fn issue(
+    State(app): State<Issuer>,
+    Caller(p): Caller,
+    Path(slug): Path<String>,
+    headers: HeaderMap,
+    ApiJson(doc): ApiJson<IssueRequestDoc>,
+) -> ApiResult<(StatusCode, Json<Issued>)> {
+    let key = headers
+        .get("idempotency-key")
+        .map(|v| v.to_str().map(str::to_owned))
+        .transpose()
+        .map_err(|_| {
+            IssuerError::invalid(
+                "idempotencyKey",
+                "",
+                "the Idempotency-Key header must be text",
+            )
+        })?;
+    let issued = single::issue(&app, &p, &slug, doc, key).await?;
+    let status = if issued.created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, Json(issued)))
+}
+
+/// Query of `GET .../credentials`.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct ListQuery {
+    /// At most this many (1-500, default 100).
+    pub limit: Option<i64>,
+}
+
+/// The institution's credentials, newest first.
+#[utoipa::path(get, path = "/api/v1/institutions/{slug}/credentials", params(ListQuery), responses((status = 200, body = Vec<Issued>)), security(("bearer" = [])))]
+pub async fn list(
+    State(app): State<Issuer>,
+    Caller(p): Caller,
+    Path(slug): Path<String>,
+    Query(q): Query<ListQuery>,
+) -> ApiResult<Json<Vec<Issued>>> {
+    Ok(Json(
+        issuance::list_credentials(&app, &p, &slug, q.limit.unwrap_or(100)).await?,
+    ))
+}
+
+/// Issue one credential per CSV row (`text/csv` body, comma- or semicolon-separated; send the
+/// file with `curl --data-binary @file.csv`; columns: name, email, national_id, lms_id, did,
+/// grade, activity_start_date, activity_end_date, valid_until, evidence_url,
+/// idempotency_key). Each row is issued in full or not at all; the report says which.
+#[utoipa::path(post, path = "/api/v1/institutions/{slug}/achievements/{achievement}/credentials/bulk",
+    request_body(content = String, content_type = "text/csv"), responses((status = 200, body = BulkReport), (status = 422)), security(("bearer" = [])))]
+pub async fn issue_bulk(
+    State(app): State<Issuer>,
+    Caller(p): Caller,
+    Path((slug, achievement)): Path<(String, String)>,
+    body: String,
+) -> ApiResult<Json<BulkReport>> {
+    Ok(Json(
+        bulk::issue_bulk(&app, &p, &slug, &achievement, &body).await?,
+    ))
+}

@@ -1,0 +1,53 @@
+//! W3C VC-API `POST /credentials/issue`.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::Json;
+use serde::{Deserialize, Serialize};
+
+use super::{ApiJson, ApiResult, Caller};
+use crate::issuance::vc_api;
+use crate::Issuer;
+
+/// W3C VC-API issue request.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct VcApiIssueRequest {
+    /// The credential to sign (VC 2.0; no `credentialStatus`; issuer left out or this
+    /// institution's DID).
+    #[schema(value_type = Object)]
+    pub credential: serde_json::Value,
+    /// Options (accepted for VC-API compatibility; none is interpreted yet).
+    #[serde(default)]
+    #[allow(dead_code)]
+    #[schema(value_type = Object)]
+    pub options: serde_json::Value,
+}
+
+/// W3C VC-API issue response.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct VcApiIssueResponse {
+    /// The signed credential.
+    #[schema(value_type = Object)]
+    pub verifiable_credential: serde_json::Value,
+}
+
+/// W3C VC-API: sign a credential as the caller's institution (eddsa-rdfc-2022), with the
+/// institution's registered issuer object and our revocation and suspension entries.
+#[utoipa::path(post, path = "/credentials/issue", request_body = VcApiIssueRequest,
+    responses((status = 201, body = VcApiIssueResponse),
+        (status = 400, description = "another issuer, a credentialStatus of its own, or not VC 2.0"),
+        (status = 409, description = "a credential with this id exists"), (status = 422)), security(("bearer" = [])))]
+pub async fn issue(
+    State(app): State<Issuer>,
+    Caller(p): Caller,
+    ApiJson(r): ApiJson<VcApiIssueRequest>,
+) -> ApiResult<(StatusCode, Json<VcApiIssueResponse>)> {
+    let issued = vc_api::issue_document(&app, &p, r.credential).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(VcApiIssueResponse {
+            verifiable_credential: issued.credential,
+        }),
+    ))
+}

@@ -1,0 +1,146 @@
+//! The one signing pipeline: check, allocate status, sign, store - in the caller's
+//! transaction, so a refused or failed issue leaves no trace (no status index, no row).
+//! Every entry point (single, bulk, VC-API, renewal, correction) only builds an
+//! [`IssueCommand`] and calls [`issue_in`].
+
+use microcred_core::model::{MicroCredential, ModelErrors};
+use microcred_core::proof::{self, Cryptosuite, ProofOptions};
+use sqlx::AnyConnection;
+use time::OffsetDateTime;
+
+use crate::auth::Actor;
+use crate::db::{self, credentials::CredentialRow, institutions::InstitutionRow};
+use crate::domain::institution::awarding_body;
+use crate::domain::values::IdempotencyKey;
+use crate::error::{IssuerError, OnUnique};
+use crate::institutions::keys;
+use crate::lifecycle::state::CredentialState;
+use crate::{secrets, status_lists, Issuer};
+
+/// What is signed.
+#[derive(Debug, Clone)]
+pub enum Document {
+    /// A micro-credential we build from an achievement; the issuer, id and status are set
+    /// here. A failure to sign it is ours (500).
+    Ours(Box<MicroCredential>),
+    /// A caller's VC 2.0 document (VC-API), already checked and given our issuer object;
+    /// the status entries are added here. A failure to sign it is the caller's (422).
+    Callers(serde_json::Value),
+}
+
+/// Everything needed to issue one credential.
+#[derive(Debug, Clone)]
+pub struct IssueCommand {
+    /// What to sign.
+    pub document: Document,
+    /// The achievement and version it certifies (ours only).
+    pub achievement: Option<(String, i64)>,
+    /// The learner's name, for the institution's lists.
+    pub learner_name: String,
+    /// The learner's e-mail in clear, to notify them.
+    pub learner_email: Option<String>,
+    /// Idempotency key and request fingerprint.
+    pub idempotency: Option<(IdempotencyKey, String)>,
+    /// Internal key of the credential this one renews or corrects.
+    pub replaces: Option<String>,
+    /// Who issues.
+    pub actor: Actor,
+}
+
+/// How an issue ended.
+#[derive(Debug)]
+pub enum Outcome {
+    /// Stored.
+    Issued(Box<CredentialRow>),
+    /// The idempotency key is taken (by a concurrent request): the transaction must be
+    /// rolled back and the first credential returned.
+    KeyTaken,
+}
+
+fn now_seconds() -> OffsetDateTime {
+    OffsetDateTime::now_utc()
+        .replace_nanosecond(0)
+        .expect("valid")
+}
+
+/// Checks, allocates the status entries, signs and stores, in `c` (a transaction).
+pub async fn issue_in(
+    app: &Issuer,
+    c: &mut AnyConnection,
+    inst: &InstitutionRow,
+    cmd: IssueCommand,
+) -> Result<Outcome, IssuerError> {
+    let key = secrets::new_id();
+    let status = status_lists::allocate(app, c, inst, &key).await?;
+    let (signing_key, vm) = keys::active_key(app, c, inst).await?;
+    let options = ProofOptions::assertion(Cryptosuite::EddsaRdfc2022, vm);
+    let (signed, issued_at, valid_until) = match cmd.document {
+        Document::Ours(mut mc) => {
+            mc.id = secrets::new_credential_id();
+            mc.issued = now_seconds();
+            mc.issuer = awarding_body(inst, app.urls.institution_did(&inst.slug))
+                .map_err(|e| IssuerError::stored(format!("institution `{}`", inst.slug), e))?;
+            mc.status = status;
+            let unsigned = mc.to_json();
+            // Belt and braces: what we sign must pass our own schema.
+            let errors = microcred_core::schema::validate_credential(&unsigned);
+            if !errors.is_empty() {
+                return Err(IssuerError::internal(
+                    format!("credential {}", mc.id),
+                    ModelErrors(errors),
+                ));
+            }
+            let signed = proof::sign(&unsigned, &signing_key, &options)
+                .map_err(|e| IssuerError::internal(format!("credential {}", mc.id), e))?;
+            (signed, mc.issued, mc.valid_until)
+        }
+        Document::Callers(mut doc) => {
+            let obj = doc
+                .as_object_mut()
+                .expect("checked by the VC-API entry point");
+            obj.insert(
+                "credentialStatus".into(),
+                serde_json::to_value(status).expect("serialisable"),
+            );
+            let signed =
+                proof::sign(&doc, &signing_key, &options).map_err(IssuerError::CannotSign)?;
+            (signed, now_seconds(), None)
+        }
+    };
+    let vc_id = signed["id"].as_str().unwrap_or_default().to_owned();
+    let (idempotency_key, request_hash) = match cmd.idempotency {
+        Some((k, h)) => (Some(k.as_str().to_owned()), Some(h)),
+        None => (None, None),
+    };
+    let row = CredentialRow {
+        id: key,
+        vc_id: vc_id.clone(),
+        code: secrets::new_code(),
+        institution_id: inst.id.clone(),
+        achievement_id: cmd.achievement.as_ref().map(|a| a.0.clone()),
+        achievement_version: cmd.achievement.map(|a| a.1),
+        learner_name: cmd.learner_name,
+        learner_email: cmd.learner_email,
+        idempotency_key,
+        request_hash,
+        document: serde_json::to_string(&signed).expect("serialisable"),
+        issued_at: issued_at.unix_timestamp(),
+        valid_until: valid_until.map(|t| t.unix_timestamp()),
+        created_at: db::now(),
+        state: CredentialState::Active.as_str().into(),
+        state_changed_at: None,
+        replaces: cmd.replaces,
+        replaced_by: None,
+        issued_by_token: cmd.actor.token_id,
+        issued_by: cmd.actor.label,
+    };
+    match db::credentials::insert_credential(c, &row).await {
+        Err(e) if db::unique_violation_on(&e, "idempotency_key") => Ok(Outcome::KeyTaken),
+        r => {
+            r.on_unique("vc_id", || {
+                IssuerError::conflict(format!("a credential with id {vc_id} already exists"))
+            })?;
+            Ok(Outcome::Issued(Box::new(row)))
+        }
+    }
+}

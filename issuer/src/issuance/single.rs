@@ -1,0 +1,133 @@
+//! Issue one credential for an achievement. With an idempotency key already used for the same
+//! request, the first credential is returned (`created: false`); for a different request, a
+//! conflict. Concurrent requests with one key store one credential: the loser's transaction
+//! is rolled back (its status indexes with it) and it answers with the winner's credential.
+
+use microcred_core::model::{HttpUrl, IssuedAchievement, MicroCredential};
+use time::OffsetDateTime;
+
+use super::pipeline::{self, Document, IssueCommand, Outcome};
+use super::{issued, Issued};
+use crate::achievements;
+use crate::auth::{self, Principal};
+use crate::db::{self, credentials::CredentialRow};
+use crate::domain::issuance::{IssueRequest, IssueRequestDoc};
+use crate::error::IssuerError;
+use crate::{secrets, Issuer};
+
+/// Issues one credential from a request as sent (`header_key`: the `Idempotency-Key`).
+pub async fn issue(
+    app: &Issuer,
+    p: &Principal,
+    inst_slug: &str,
+    doc: IssueRequestDoc,
+    header_key: Option<String>,
+) -> Result<Issued, IssuerError> {
+    let fingerprint = doc.fingerprint();
+    let req = doc.parse(header_key, &secrets::new_salt())?;
+    issue_request(app, p, inst_slug, req, &fingerprint).await
+}
+
+fn replay(
+    app: &Issuer,
+    existing: &CredentialRow,
+    fingerprint: &str,
+) -> Result<Issued, IssuerError> {
+    if existing.request_hash.as_deref() == Some(fingerprint) {
+        issued(app, existing, false)
+    } else {
+        Err(IssuerError::conflict(
+            "this idempotency key was already used for a different request",
+        ))
+    }
+}
+
+/// Issues a checked request (single and bulk).
+pub(crate) async fn issue_request(
+    app: &Issuer,
+    p: &Principal,
+    inst_slug: &str,
+    req: IssueRequest,
+    fingerprint: &str,
+) -> Result<Issued, IssuerError> {
+    let mut tx = app.db.write().await?;
+    let inst = auth::institution_for(&mut tx, p, inst_slug).await?;
+    if let Some(key) = &req.idempotency_key {
+        if let Some(existing) =
+            db::credentials::find_credential_by_idempotency_key(&mut tx, &inst.id, key.as_str())
+                .await?
+        {
+            return replay(app, &existing, fingerprint);
+        }
+    }
+    let ach = db::achievements::find_achievement(&mut tx, &inst.id, &req.achievement)
+        .await?
+        .ok_or_else(|| {
+            IssuerError::invalid(
+                "achievement",
+                "/achievement",
+                format!("no achievement `{}` in this institution", req.achievement),
+            )
+        })?;
+    let definition = achievements::definition(&ach)?;
+    let valid_until = req.valid_until.or_else(|| {
+        definition.validity_period.map(|p| {
+            p.after(
+                OffsetDateTime::now_utc()
+                    .replace_nanosecond(0)
+                    .expect("valid"),
+            )
+        })
+    });
+    let credential = MicroCredential {
+        id: String::new(),
+        issuer: crate::domain::institution::awarding_body(
+            &inst,
+            app.urls.institution_did(&inst.slug),
+        )
+        .map_err(|e| IssuerError::stored(format!("institution `{}`", inst.slug), e))?,
+        learner: req.learner.clone(),
+        achievement: IssuedAchievement {
+            id: HttpUrl::new("achievement", &app.urls.achievement(&inst.slug, &ach.slug))?,
+            version: u32::try_from(ach.version).unwrap_or(u32::MAX),
+            definition,
+        },
+        issued: OffsetDateTime::UNIX_EPOCH,
+        valid_until,
+        grade: req.grade.clone(),
+        activity_start: req.activity_start,
+        activity_end: req.activity_end,
+        evidence: req.evidence.clone(),
+        status: Vec::new(),
+    };
+    let cmd = IssueCommand {
+        document: Document::Ours(Box::new(credential)),
+        achievement: Some((ach.id.clone(), ach.version)),
+        learner_name: req.learner.name.clone(),
+        learner_email: req.learner_email.clone(),
+        idempotency: req
+            .idempotency_key
+            .clone()
+            .map(|k| (k, fingerprint.to_owned())),
+        replaces: None,
+        actor: p.actor.clone(),
+    };
+    match pipeline::issue_in(app, &mut tx, &inst, cmd).await? {
+        Outcome::Issued(row) => {
+            tx.commit().await?;
+            issued(app, &row, true)
+        }
+        Outcome::KeyTaken => {
+            tx.rollback().await?;
+            let key = req.idempotency_key.expect("only keyed requests collide");
+            let mut c = app.db.read().await?;
+            let existing =
+                db::credentials::find_credential_by_idempotency_key(&mut c, &inst.id, key.as_str())
+                    .await?
+                    .ok_or_else(|| {
+                        IssuerError::conflict("a concurrent request with this key failed; retry")
+                    })?;
+            replay(app, &existing, fingerprint)
+        }
+    }
+}

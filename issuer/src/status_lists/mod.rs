@@ -1,0 +1,223 @@
+//! The institution's status lists
+//! ([W3C Bitstring Status List v1.0](https://www.w3.org/TR/vc-bitstring-status-list/)): one
+//! list per purpose (revocation, suspension) of 131,072 bits, numbered; indexes allocated at
+//! random inside the issuing transaction (the `(list, idx)` primary key makes an index
+//! impossible to hand out twice, whatever the number of instances); a list re-signed by the
+//! institution on every change, inside the transaction that changes the credential.
+
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
+use microcred_core::proof::{self, Cryptosuite, ProofOptions};
+use microcred_core::status::{status_list_credential, Bitstring, StatusListEntry, StatusPurpose};
+use microcred_core::urls::StatusListRef;
+use rand::Rng;
+use sqlx::AnyConnection;
+use time::OffsetDateTime;
+
+use crate::db::{self, institutions::InstitutionRow, status_lists::StatusListRow};
+use crate::error::IssuerError;
+use crate::institutions::keys;
+use crate::{secrets, Issuer};
+
+/// Bits per status list (the specification's minimum, 16 KiB).
+pub const LIST_SIZE: i64 = 131_072;
+/// A list counts as full at 90 % so that random picks stay quick.
+const FULL_AT: i64 = LIST_SIZE / 10 * 9;
+/// Verifiers may cache a list this long (`ttl`, and `Cache-Control: max-age`): a withdrawal is
+/// visible everywhere within a minute.
+pub const LIST_TTL_SECONDS: u64 = 60;
+
+fn list_ref(inst: &InstitutionRow, purpose: StatusPurpose, number: i64) -> StatusListRef {
+    StatusListRef {
+        institution: inst.slug.clone(),
+        purpose,
+        number,
+    }
+}
+
+async fn sign_list(
+    app: &Issuer,
+    c: &mut AnyConnection,
+    inst: &InstitutionRow,
+    purpose: StatusPurpose,
+    number: i64,
+    bits: &Bitstring,
+) -> Result<String, IssuerError> {
+    let now = OffsetDateTime::now_utc()
+        .replace_nanosecond(0)
+        .expect("valid")
+        .format(&time::format_description::well_known::Rfc3339)
+        .expect("formats");
+    let doc = status_list_credential(
+        &app.urls.status_list(&list_ref(inst, purpose, number)),
+        &app.urls.institution_did(&inst.slug),
+        purpose,
+        bits,
+        &now,
+        LIST_TTL_SECONDS * 1000,
+    );
+    let (key, vm) = keys::active_key(app, c, inst).await?;
+    let signed = proof::sign(
+        &doc,
+        &key,
+        &ProofOptions::assertion(Cryptosuite::EddsaRdfc2022, vm),
+    )
+    .map_err(|e| IssuerError::internal(format!("status list {purpose:?} {number}"), e))?;
+    Ok(serde_json::to_string(&signed).expect("serialisable"))
+}
+
+/// The list to allocate from, creating the next one when the newest is full.
+async fn open_list(
+    app: &Issuer,
+    c: &mut AnyConnection,
+    inst: &InstitutionRow,
+    purpose: StatusPurpose,
+) -> Result<StatusListRow, IssuerError> {
+    for _ in 0..5 {
+        let latest = db::status_lists::find_latest_status_list(c, &inst.id, purpose.name()).await?;
+        let number = match &latest {
+            Some(l) if l.allocated < FULL_AT => return Ok(l.clone()),
+            Some(l) => l.list_number + 1,
+            None => 1,
+        };
+        let bits = Bitstring::new(LIST_SIZE as usize);
+        let row = StatusListRow {
+            id: secrets::new_id(),
+            institution_id: inst.id.clone(),
+            purpose: purpose.name().into(),
+            list_number: number,
+            size: LIST_SIZE,
+            allocated: 0,
+            bits: STANDARD.encode(bits.as_bytes()),
+            version: 1,
+            document: sign_list(app, c, inst, purpose, number, &bits).await?,
+            updated_at: db::now(),
+        };
+        // Another instance may create the same number at the same time: one wins, and both
+        // then use it.
+        db::status_lists::insert_status_list(c, &row).await?;
+    }
+    Err(IssuerError::conflict("could not open a status list; retry"))
+}
+
+/// Allocates, for the stored credential `credential_key` (our internal key), a random
+/// never-used index in a revocation list and in a suspension list. Runs inside the issuing
+/// transaction: if the issue fails, the indexes were never taken.
+pub async fn allocate(
+    app: &Issuer,
+    c: &mut AnyConnection,
+    inst: &InstitutionRow,
+    credential_key: &str,
+) -> Result<Vec<StatusListEntry>, IssuerError> {
+    let mut out = Vec::new();
+    for purpose in [StatusPurpose::Revocation, StatusPurpose::Suspension] {
+        'lists: loop {
+            let list = open_list(app, c, inst, purpose).await?;
+            for _ in 0..64 {
+                let idx = rand::rngs::OsRng.gen_range(0..list.size);
+                if db::status_allocations::insert_status_allocation(
+                    c,
+                    &list.id,
+                    idx,
+                    credential_key,
+                )
+                .await?
+                {
+                    db::status_lists::increment_allocated(c, &list.id).await?;
+                    out.push(StatusListEntry::new(
+                        &app.urls
+                            .status_list(&list_ref(inst, purpose, list.list_number)),
+                        purpose,
+                        idx as u64,
+                    ));
+                    break 'lists;
+                }
+            }
+            // 64 collisions in a row: the list is nearly full; move on to a new one.
+            db::status_lists::fill_status_list(c, &list.id).await?;
+        }
+    }
+    Ok(out)
+}
+
+/// Sets the credential's bit for `purpose` to `value` and re-signs the list, inside the
+/// caller's transaction. Fails with a conflict when the credential has no entry of that
+/// purpose (it was not issued by our pipeline).
+pub async fn set_bit(
+    app: &Issuer,
+    c: &mut AnyConnection,
+    inst: &InstitutionRow,
+    credential_key: &str,
+    purpose: StatusPurpose,
+    value: bool,
+) -> Result<(), IssuerError> {
+    let allocation = db::status_allocations::list_status_allocations(c, credential_key)
+        .await?
+        .into_iter()
+        .find(|a| a.purpose == purpose.name())
+        .ok_or_else(|| {
+            IssuerError::conflict(format!(
+                "this credential has no {} status list entry",
+                purpose.name()
+            ))
+        })?;
+    for _ in 0..10 {
+        let list = db::status_lists::find_status_list_by_id(c, &allocation.list_id)
+            .await?
+            .ok_or_else(|| {
+                IssuerError::stored(format!("status list {}", allocation.list_id), "missing")
+            })?;
+        let what = || format!("status list {} (bits)", list.id);
+        let raw = STANDARD
+            .decode(&list.bits)
+            .map_err(|e| IssuerError::stored(what(), e))?;
+        let mut bits = Bitstring::from_bytes(raw).map_err(|e| IssuerError::stored(what(), e))?;
+        bits.set(allocation.idx as usize, value);
+        let document = sign_list(app, c, inst, purpose, list.list_number, &bits).await?;
+        if db::status_lists::update_status_list(
+            c,
+            &list.id,
+            list.version,
+            &STANDARD.encode(bits.as_bytes()),
+            &document,
+            db::now(),
+        )
+        .await?
+        {
+            return Ok(());
+        }
+        // Another instance changed the list first: read it again.
+    }
+    Err(IssuerError::conflict(
+        "the status list is being changed by others; retry",
+    ))
+}
+
+/// The signed status list credential and its `ETag`.
+pub async fn document(
+    app: &Issuer,
+    list: &StatusListRef,
+) -> Result<Option<(serde_json::Value, String)>, IssuerError> {
+    let mut c = app.db.read().await?;
+    let Some(inst) = db::institutions::find_institution_by_slug(&mut c, &list.institution).await?
+    else {
+        return Ok(None);
+    };
+    let Some(row) =
+        db::status_lists::find_status_list(&mut c, &inst.id, list.purpose.name(), list.number)
+            .await?
+    else {
+        return Ok(None);
+    };
+    let doc = serde_json::from_str(&row.document)
+        .map_err(|e| IssuerError::stored(format!("status list {} (document)", row.id), e))?;
+    Ok(Some((doc, format!("\"{}-{}\"", row.id, row.version))))
+}
+
+/// The list credential at one of our own URLs (local resolution for the verifier).
+pub async fn own_list(app: &Issuer, url: &str) -> Result<Option<serde_json::Value>, IssuerError> {
+    match app.urls.parse_status_list(url) {
+        Some(list) => Ok(document(app, &list).await?.map(|(d, _)| d)),
+        None => Ok(None),
+    }
+}
