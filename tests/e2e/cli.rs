@@ -149,3 +149,61 @@ fn rand_suffix() -> u64 {
     use std::hash::{BuildHasher, RandomState};
     RandomState::new().hash_one(std::time::SystemTime::now())
 }
+
+fn between<'a>(text: &'a str, begin: &str, end: &str) -> &'a str {
+    let start = text.find(begin).unwrap_or_else(|| panic!("no `{begin}`")) + begin.len();
+    let stop = start
+        + text[start..]
+            .find(end)
+            .unwrap_or_else(|| panic!("no `{end}`"));
+    &text[start..stop]
+}
+
+#[test]
+fn the_readme_walk_is_the_walkthrough_script() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let script = std::fs::read_to_string(root.join("examples/walkthrough.sh")).unwrap();
+    let in_readme = between(
+        &readme,
+        "<!-- walk:begin -->\n```sh\n",
+        "```\n<!-- walk:end -->",
+    );
+    let in_script = between(&script, "# --- walk:begin\n", "# --- walk:end\n");
+    assert_eq!(
+        in_readme, in_script,
+        "README's walk and examples/walkthrough.sh must be the same commands"
+    );
+    assert!(!in_readme.contains("..."), "every command is complete");
+}
+
+#[test]
+fn the_log_has_no_colour_codes_when_written_to_a_file_and_names_the_setup_token() {
+    let dir = tempdir();
+    let log = std::fs::File::create(dir.join("microcred.log")).unwrap();
+    let mut child = bin()
+        .args(["serve", "--bind", "127.0.0.1:0", "--data-dir"])
+        .arg(dir.join("data"))
+        .env_remove("NO_COLOR")
+        .env_remove("RUST_LOG")
+        .stdout(log.try_clone().unwrap())
+        .stderr(log)
+        .spawn()
+        .unwrap();
+    let path = dir.join("microcred.log");
+    let mut text = String::new();
+    for _ in 0..100 {
+        text = std::fs::read_to_string(&path).unwrap_or_default();
+        if text.contains("microcred ready") {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(text.contains("setup_token=mc_"), "{text}");
+    assert!(
+        !text.contains('\u{1b}'),
+        "no ANSI escape codes in a file: {text}"
+    );
+}

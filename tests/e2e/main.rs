@@ -1,6 +1,7 @@
 //! End-to-end tests of the `microcred` binary and server.
 
 mod cli;
+mod integrity;
 mod service;
 mod status;
 pub mod support;

@@ -738,10 +738,14 @@ both_backends!(
             .unwrap();
         assert_eq!(r.status(), StatusCode::CREATED);
         let vc = r.json::<Value>().await.unwrap()["verifiableCredential"].clone();
-        assert!(vc["issuer"]
+        assert!(vc["issuer"]["id"]
             .as_str()
             .unwrap()
             .ends_with(":institutions:ase"));
+        assert_eq!(
+            vc["issuer"]["name"], "Academia de Studii Economice a Moldovei",
+            "the issuer object is the institution's registered one"
+        );
         let r = app
             .http
             .post(app.url("/credentials/verify"))
@@ -759,7 +763,7 @@ both_backends!(
             .send()
             .await
             .unwrap();
-        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(r.status(), StatusCode::BAD_REQUEST);
         app.stop().await;
         db.cleanup().await;
     }

@@ -29,35 +29,16 @@ async fn action(
     what: &str,
     body: Value,
 ) -> (StatusCode, Value) {
-    let r = app
-        .http
-        .post(app.url(&format!(
-            "/api/v1/institutions/ase/credentials/{code}/{what}"
-        )))
-        .bearer_auth(token)
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    (r.status(), r.json().await.unwrap())
+    let r = app.client(token).act("ase", code, what, body).await;
+    (r.status, r.body)
 }
 
 async fn state(app: &TestApp, token: &str, code: &str) -> Value {
-    app.http
-        .get(app.url(&format!("/api/v1/institutions/ase/credentials/{code}")))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
+    app.client(token).state("ase", code).await.body
 }
 
 async fn verdict(app: &TestApp, code: &str) -> String {
-    let html = page(app, &format!("/v/{code}")).await;
-    let start = html.find("<h1>").unwrap() + 4;
-    html[start..start + html[start..].find("</h1>").unwrap()].to_owned()
+    app.verdict(code).await
 }
 
 /// Decodes the bit by hand, independently of microcred's code: base64url, gunzip, bit i is
@@ -307,7 +288,7 @@ both_backends!(suspension_round_trips, |backend: Backend| async move {
 });
 
 both_backends!(
-    a_correction_reissues_and_revokes_the_old_credential_as_superseded,
+    a_correction_reissues_and_supersedes_the_old_credential,
     |backend: Backend| async move {
         let db = TestDb::new(backend).await;
         let app = TestApp::spawn(db.config()).await;
@@ -333,10 +314,20 @@ both_backends!(
             entry(&new["credential"], "revocation"),
             entry(&old["credential"], "revocation")
         );
-        assert_eq!(verdict(&app, old_code).await, "Revoked");
+        assert_eq!(verdict(&app, old_code).await, "Superseded");
+        let old_page = page(&app, &format!("/v/{old_code}")).await;
+        assert!(
+            old_page.contains(&format!(
+                "href=\"/v/{}?lang=en\"",
+                new["code"].as_str().unwrap()
+            )),
+            "the old page links to its replacement"
+        );
         assert_eq!(verdict(&app, new["code"].as_str().unwrap()).await, "Valid");
         let st: Value = state(&app, &token, old_code).await;
+        assert_eq!(st["state"], "superseded");
         assert_eq!(st["replacedBy"], new["id"]);
+        assert_eq!(st["links"]["replacedBy"]["code"], new["code"]);
         assert!(st["events"][0]["reason"]
             .as_str()
             .unwrap()
@@ -344,7 +335,7 @@ both_backends!(
         let nst: Value = state(&app, &token, new["code"].as_str().unwrap()).await;
         assert_eq!(nst["replaces"], old["id"]);
 
-        // Renewal: a new credential linked to the old one, which stays as it is.
+        // Renewal: a new credential that supersedes the one it renews.
         let (s, renewed) = action(
             &app,
             &token,
@@ -355,7 +346,14 @@ both_backends!(
         .await;
         assert_eq!(s, StatusCode::CREATED, "{renewed}");
         assert_eq!(renewed["credential"]["validUntil"], "2040-01-01T00:00:00Z");
-        assert_eq!(verdict(&app, new["code"].as_str().unwrap()).await, "Valid");
+        assert_eq!(
+            verdict(&app, new["code"].as_str().unwrap()).await,
+            "Superseded"
+        );
+        assert_eq!(
+            verdict(&app, renewed["code"].as_str().unwrap()).await,
+            "Valid"
+        );
         let rst: Value = state(&app, &token, renewed["code"].as_str().unwrap()).await;
         assert_eq!(rst["replaces"], new["id"]);
         app.stop().await;

@@ -69,19 +69,9 @@ impl TestDb {
         }
     }
 
-    /// Drops the PostgreSQL database and the data folder.
-    pub async fn cleanup(self) {
-        if let Some(name) = self.pg_name {
-            if let Ok(mut c) =
-                <sqlx::AnyConnection as sqlx::Connection>::connect(&postgres_admin_url()).await
-            {
-                let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                    .execute(&mut c)
-                    .await;
-            }
-        }
-        let _ = std::fs::remove_dir_all(self.data_dir);
-    }
+    /// Drops the database and the data folder now (they are dropped on `Drop` too, so a
+    /// failing test leaves nothing behind).
+    pub async fn cleanup(self) {}
 
     pub fn config(&self) -> Config {
         let mut c = Config::local(self.data_dir.clone());
@@ -89,6 +79,35 @@ impl TestDb {
         c.database_url = self.url.clone();
         c.rate_limit_per_minute = 100_000;
         c
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.data_dir);
+        if let Some(name) = self.pg_name.take() {
+            // Drop may run inside the test's runtime: do the async work on a thread of its own.
+            let _ = std::thread::spawn(move || {
+                tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .unwrap()
+                    .block_on(async move {
+                        if let Ok(mut c) = <sqlx::AnyConnection as sqlx::Connection>::connect(
+                            &postgres_admin_url(),
+                        )
+                        .await
+                        {
+                            let _ = sqlx::query(&format!(
+                                "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                            ))
+                            .execute(&mut c)
+                            .await;
+                        }
+                    })
+            })
+            .join();
+        }
     }
 }
 
@@ -143,6 +162,177 @@ impl TestApp {
 
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
+    }
+
+    /// A client that sends `token`.
+    pub fn client(&self, token: &str) -> Client<'_> {
+        Client {
+            app: self,
+            token: Some(token.to_owned()),
+        }
+    }
+
+    /// A client without a token (the public, an employer).
+    pub fn public(&self) -> Client<'_> {
+        Client {
+            app: self,
+            token: None,
+        }
+    }
+
+    /// The verdict of the public page of `code` (the text of its `<h1>`).
+    pub async fn verdict(&self, code: &str) -> String {
+        let html = page(self, &format!("/v/{code}")).await;
+        let start = html.find("<h1>").unwrap() + 4;
+        html[start..start + html[start..].find("</h1>").unwrap()].to_owned()
+    }
+}
+
+/// An answer: status and JSON body (`Null` when the body is not JSON).
+#[derive(Debug, Clone)]
+pub struct Resp {
+    pub status: StatusCode,
+    pub body: Value,
+}
+
+impl Resp {
+    /// The body at a JSON Pointer, as text.
+    pub fn text(&self, pointer: &str) -> String {
+        self.body
+            .pointer(pointer)
+            .and_then(Value::as_str)
+            .unwrap_or_else(|| panic!("no text at {pointer} in {}", self.body))
+            .to_owned()
+    }
+
+    /// Asserts the status, showing the body otherwise.
+    #[track_caller]
+    pub fn expect(self, status: StatusCode) -> Self {
+        assert_eq!(self.status, status, "{}", self.body);
+        self
+    }
+}
+
+/// A typed client of the API: one method per action, instead of hand-built request chains.
+pub struct Client<'a> {
+    app: &'a TestApp,
+    token: Option<String>,
+}
+
+impl Client<'_> {
+    async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+        key: Option<&str>,
+    ) -> Resp {
+        let mut r = self.app.http.request(method, self.app.url(path));
+        if let Some(t) = &self.token {
+            r = r.bearer_auth(t);
+        }
+        if let Some(k) = key {
+            r = r.header("Idempotency-Key", k);
+        }
+        if let Some(b) = body {
+            r = r.json(&b);
+        }
+        let resp = r.send().await.unwrap();
+        let status = resp.status();
+        let bytes = resp.bytes().await.unwrap();
+        Resp {
+            status,
+            body: serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+        }
+    }
+
+    pub async fn get(&self, path: &str) -> Resp {
+        self.send(reqwest::Method::GET, path, None, None).await
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> Resp {
+        self.send(reqwest::Method::POST, path, Some(body), None)
+            .await
+    }
+
+    pub async fn delete(&self, path: &str) -> Resp {
+        self.send(reqwest::Method::DELETE, path, None, None).await
+    }
+
+    /// `POST /api/v1/institutions` with registered details.
+    pub async fn create_institution(&self, slug: &str, legal_name: &str) -> Resp {
+        self.post(
+            "/api/v1/institutions",
+            json!({"slug": slug, "legalName": legal_name, "registrationNumber": "1002600099999",
+                   "country": "MD", "locality": "Chișinău"}),
+        )
+        .await
+    }
+
+    /// `POST /api/v1/institutions/{inst}/tokens`.
+    pub async fn create_token(&self, inst: &str, label: &str) -> Resp {
+        self.post(
+            &format!("/api/v1/institutions/{inst}/tokens"),
+            json!({"label": label}),
+        )
+        .await
+    }
+
+    /// `POST /api/v1/institutions/{inst}/achievements` with the good fixture.
+    pub async fn create_achievement(&self, inst: &str, slug: &str) -> Resp {
+        self.post(
+            &format!("/api/v1/institutions/{inst}/achievements"),
+            json!({"slug": slug, "definition": fixture("achievements/good/data-protection.json")}),
+        )
+        .await
+    }
+
+    /// `POST /api/v1/institutions/{inst}/credentials` for `gdpr-101`.
+    pub async fn issue(&self, inst: &str, email: &str, key: Option<&str>) -> Resp {
+        self.send(
+            reqwest::Method::POST,
+            &format!("/api/v1/institutions/{inst}/credentials"),
+            Some(json!({"achievement": "gdpr-101",
+                        "learner": {"name": "Ana Popescu", "email": email}, "grade": "92%"})),
+            key,
+        )
+        .await
+    }
+
+    /// `POST /api/v1/institutions/{inst}/credentials/{code}/{action}`.
+    pub async fn act(&self, inst: &str, code: &str, action: &str, body: Value) -> Resp {
+        self.post(
+            &format!("/api/v1/institutions/{inst}/credentials/{code}/{action}"),
+            body,
+        )
+        .await
+    }
+
+    /// `GET /api/v1/institutions/{inst}/credentials/{code}`: state and history.
+    pub async fn state(&self, inst: &str, code: &str) -> Resp {
+        self.get(&format!("/api/v1/institutions/{inst}/credentials/{code}"))
+            .await
+    }
+
+    /// `GET /api/v1/institutions/{inst}/credentials`.
+    pub async fn list(&self, inst: &str) -> Resp {
+        self.get(&format!("/api/v1/institutions/{inst}/credentials"))
+            .await
+    }
+
+    /// VC-API `POST /credentials/issue`.
+    pub async fn vc_issue(&self, credential: Value) -> Resp {
+        self.post("/credentials/issue", json!({"credential": credential}))
+            .await
+    }
+
+    /// VC-API `POST /credentials/verify`.
+    pub async fn vc_verify(&self, credential: &Value) -> Resp {
+        self.post(
+            "/credentials/verify",
+            json!({"verifiableCredential": credential}),
+        )
+        .await
     }
 }
 
