@@ -206,6 +206,15 @@ impl Application {
                     "set-up pending: exchange this one-time setup token (valid 24 h; a new one is printed at each start until set-up is done) for the administrator's API token: POST {public_url}/api/v1/setup {{\"setupToken\": \"...\"}}"
                 );
             }
+            let mended = microcred_issuer::status_lists::reconcile(&issuer)
+                .await
+                .map_err(|e| StartError::Setup(e.to_string()))?;
+            if mended > 0 {
+                tracing::warn!(
+                    lists = mended,
+                    "status lists that disagreed with the stored credentials were signed again"
+                );
+            }
             if config.demo {
                 demo_token = microcred_issuer::institutions::ensure_demo(&issuer)
                     .await

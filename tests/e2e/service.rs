@@ -158,16 +158,7 @@ both_backends!(
         // Same key, different request: refused, nothing new stored.
         let (s3, body) = issue(&app, &token, "moodle-course-7-user-42", "other@example.md").await;
         assert_eq!(s3, StatusCode::CONFLICT, "{body}");
-        let list: Value = app
-            .http
-            .get(app.url("/api/v1/institutions/ase/credentials"))
-            .bearer_auth(&token)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let list = app.client(&token).list("ase").await.body;
         assert_eq!(list.as_array().unwrap().len(), 1);
         app.stop().await;
         db.cleanup().await;
@@ -198,16 +189,7 @@ both_backends!(
             ids.insert(body["id"].as_str().unwrap().to_owned());
         }
         assert_eq!(ids.len(), 1, "one credential for one key");
-        let list: Value = app
-            .http
-            .get(app.url("/api/v1/institutions/ase/credentials"))
-            .bearer_auth(&token)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let list = app.client(&token).list("ase").await.body;
         assert_eq!(list.as_array().unwrap().len(), 1);
         std::sync::Arc::into_inner(app).unwrap().stop().await;
         db.cleanup().await;
@@ -348,16 +330,7 @@ both_backends!(
             (Some(0), Some(2)),
             "{again}"
         );
-        let list: Value = app
-            .http
-            .get(app.url("/api/v1/institutions/ase/credentials"))
-            .bearer_auth(&token)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let list = app.client(&token).list("ase").await.body;
         assert_eq!(list.as_array().unwrap().len(), 2);
         // A bad header fails the whole file, naming the column.
         let r = app
@@ -628,16 +601,7 @@ both_backends!(
         .await
         .unwrap();
         assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
-        let list: Value = app
-            .http
-            .get(app.url("/api/v1/institutions/ase/credentials"))
-            .bearer_auth(&token)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let list = app.client(&token).list("ase").await.body;
         assert!(list.as_array().unwrap().is_empty());
         // Unknown and malformed codes: the same 404, saying nothing about existence.
         let a = app

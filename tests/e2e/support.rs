@@ -364,66 +364,38 @@ pub fn fixture(rel: &str) -> Value {
 
 /// Setup token -> admin token -> institution `ase` -> its token -> achievement `gdpr-101`.
 pub async fn onboard(app: &TestApp) -> (String, String) {
-    let r = app
-        .http
-        .post(app.url("/api/v1/setup"))
-        .json(&json!({"setupToken": app.setup_token.clone().expect("first run prints a setup token")}))
-        .send()
+    let setup = app
+        .setup_token
+        .clone()
+        .expect("first run prints a setup token");
+    let admin = app
+        .public()
+        .post("/api/v1/setup", json!({"setupToken": setup}))
         .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::CREATED);
-    let admin = r.json::<Value>().await.unwrap()["token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-
-    let r = app
-        .http
-        .post(app.url("/api/v1/institutions"))
-        .bearer_auth(&admin)
-        .json(&json!({
-            "slug": "ase", "legalName": "Academia de Studii Economice a Moldovei",
-            "registrationNumber": "1002600012345", "country": "MD",
-            "street": "str. Bănulescu-Bodoni 61", "locality": "Chișinău", "postalCode": "MD-2005",
-            "website": "https://ase.md"
-        }))
-        .send()
+        .expect(StatusCode::CREATED)
+        .text("/token");
+    let as_admin = app.client(&admin);
+    as_admin
+        .post(
+            "/api/v1/institutions",
+            json!({
+                "slug": "ase", "legalName": "Academia de Studii Economice a Moldovei",
+                "registrationNumber": "1002600012345", "country": "MD",
+                "street": "str. Bănulescu-Bodoni 61", "locality": "Chișinău", "postalCode": "MD-2005",
+                "website": "https://ase.md"
+            }),
+        )
         .await
-        .unwrap();
-    assert_eq!(
-        r.status(),
-        StatusCode::CREATED,
-        "{}",
-        r.text().await.unwrap()
-    );
-    let r = app
-        .http
-        .post(app.url("/api/v1/institutions/ase/tokens"))
-        .bearer_auth(&admin)
-        .json(&json!({"label": "registrar"}))
-        .send()
+        .expect(StatusCode::CREATED);
+    let token = as_admin
+        .create_token("ase", "registrar")
         .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::CREATED);
-    let token = r.json::<Value>().await.unwrap()["token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-
-    let r = app
-        .http
-        .post(app.url("/api/v1/institutions/ase/achievements"))
-        .bearer_auth(&token)
-        .json(&json!({"slug": "gdpr-101", "definition": fixture("achievements/good/data-protection.json")}))
-        .send()
+        .expect(StatusCode::CREATED)
+        .text("/token");
+    app.client(&token)
+        .create_achievement("ase", "gdpr-101")
         .await
-        .unwrap();
-    assert_eq!(
-        r.status(),
-        StatusCode::CREATED,
-        "{}",
-        r.text().await.unwrap()
-    );
+        .expect(StatusCode::CREATED);
     (admin, token)
 }
 
@@ -435,21 +407,21 @@ pub async fn issue_with_key(
     email: &str,
 ) -> (StatusCode, Value) {
     let r = app
-        .http
-        .post(app.url("/api/v1/institutions/ase/credentials"))
-        .bearer_auth(token)
-        .header("Idempotency-Key", key)
-        .json(&json!({
-            "achievement": "gdpr-101",
-            "learner": {"name": "Ana Popescu", "email": email},
-            "grade": "92%",
-            "activityStartDate": "2026-05-04", "activityEndDate": "2026-06-28",
-            "evidence": [{"url": "https://moodle.ase.md/mod/quiz/review.php?attempt=4711", "name": "Final quiz"}]
-        }))
-        .send()
-        .await
-        .unwrap();
-    (r.status(), r.json().await.unwrap())
+        .client(token)
+        .send(
+            reqwest::Method::POST,
+            "/api/v1/institutions/ase/credentials",
+            Some(json!({
+                "achievement": "gdpr-101",
+                "learner": {"name": "Ana Popescu", "email": email},
+                "grade": "92%",
+                "activityStartDate": "2026-05-04", "activityEndDate": "2026-06-28",
+                "evidence": [{"url": "https://moodle.ase.md/mod/quiz/review.php?attempt=4711", "name": "Final quiz"}]
+            })),
+            Some(key),
+        )
+        .await;
+    (r.status, r.body)
 }
 
 /// A verifier running alone (its own empty SQLite), fetching did:web documents and status

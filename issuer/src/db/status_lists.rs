@@ -79,6 +79,36 @@ pub async fn find_status_list(
     .await
 }
 
+/// Every list, in a stable order.
+pub async fn list_status_lists(c: &mut AnyConnection) -> Result<Vec<StatusListRow>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM status_lists ORDER BY institution_id, purpose, list_number"
+    ))
+    .fetch_all(c)
+    .await
+}
+
+/// The indexes of a list whose credentials are in one of `states`.
+pub async fn list_indexes_in_states(
+    c: &mut AnyConnection,
+    list_id: &str,
+    states: &[&str],
+) -> Result<Vec<i64>, sqlx::Error> {
+    let mut out = Vec::new();
+    for state in states {
+        let mut idx: Vec<i64> = sqlx::query_scalar(
+            "SELECT a.idx FROM status_allocations a JOIN credentials c ON c.id = a.credential_id \
+             WHERE a.list_id = $1 AND c.state = $2",
+        )
+        .bind(list_id)
+        .bind(*state)
+        .fetch_all(&mut *c)
+        .await?;
+        out.append(&mut idx);
+    }
+    Ok(out)
+}
+
 /// A list by id.
 pub async fn find_status_list_by_id(
     c: &mut AnyConnection,

@@ -45,6 +45,24 @@ impl CredentialState {
     }
 }
 
+impl CredentialState {
+    /// Whether a credential in this state has its bit set in the list of `purpose`.
+    pub fn sets(self, purpose: StatusPurpose) -> bool {
+        match purpose {
+            StatusPurpose::Revocation => matches!(self, Self::Revoked | Self::Superseded),
+            StatusPurpose::Suspension => self == Self::Suspended,
+        }
+    }
+
+    /// Every state.
+    pub const ALL: [Self; 4] = [
+        Self::Active,
+        Self::Suspended,
+        Self::Revoked,
+        Self::Superseded,
+    ];
+}
+
 /// What a registrar (or a renewal or correction) asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Transition {
@@ -141,6 +159,17 @@ mod tests {
         ];
         for (from, t, expected) in table {
             assert_eq!(transition(from, t), expected, "{from:?} + {t:?}");
+        }
+    }
+
+    #[test]
+    fn every_allowed_change_writes_the_bit_its_new_state_implies() {
+        for from in CredentialState::ALL {
+            for t in [Revoke, Suspend, Unsuspend, Supersede] {
+                if let Ok(c) = transition(from, t) {
+                    assert_eq!(c.to.sets(c.purpose), c.bit, "{from:?} + {t:?}");
+                }
+            }
         }
     }
 

@@ -221,3 +221,58 @@ pub async fn own_list(app: &Issuer, url: &str) -> Result<Option<serde_json::Valu
         None => Ok(None),
     }
 }
+
+/// Makes every published list agree with the stored credentials: a bit that a credential's
+/// state implies is set, and a document that is not the list's own (another URL or another
+/// issuer) is signed again by its institution. Lists damaged before 2026-11-23 - when a
+/// VC-API issue could reuse another institution's credential id, one institution's revocation
+/// could be written into the other's list, signed with the wrong key - are mended at start-up.
+/// Returns how many lists were re-signed.
+pub async fn reconcile(app: &Issuer) -> Result<usize, IssuerError> {
+    use crate::lifecycle::state::CredentialState;
+    let mut tx = app.db.write().await?;
+    let mut mended = 0;
+    for list in db::status_lists::list_status_lists(&mut tx).await? {
+        let what = || format!("status list {}", list.id);
+        let inst = db::institutions::find_institution(&mut tx, &list.institution_id)
+            .await?
+            .ok_or_else(|| IssuerError::stored(what(), "its institution is missing"))?;
+        let purpose = StatusPurpose::from_name(&list.purpose)
+            .ok_or_else(|| IssuerError::stored(what(), "unknown purpose"))?;
+        let raw = STANDARD
+            .decode(&list.bits)
+            .map_err(|e| IssuerError::stored(what(), e))?;
+        let mut bits = Bitstring::from_bytes(raw).map_err(|e| IssuerError::stored(what(), e))?;
+        let states: Vec<&str> = CredentialState::ALL
+            .iter()
+            .filter(|s| s.sets(purpose))
+            .map(|s| s.as_str())
+            .collect();
+        let mut changed = false;
+        for idx in db::status_lists::list_indexes_in_states(&mut tx, &list.id, &states).await? {
+            changed |= bits.get(idx as usize) == Some(false);
+            bits.set(idx as usize, true);
+        }
+        let doc: serde_json::Value = serde_json::from_str(&list.document).unwrap_or_default();
+        let url = app
+            .urls
+            .status_list(&list_ref(&inst, purpose, list.list_number));
+        let did = app.urls.institution_did(&inst.slug);
+        let own = doc["id"] == url.as_str() && doc["issuer"] == did.as_str();
+        if changed || !own {
+            let document = sign_list(app, &mut tx, &inst, purpose, list.list_number, &bits).await?;
+            db::status_lists::update_status_list(
+                &mut tx,
+                &list.id,
+                list.version,
+                &STANDARD.encode(bits.as_bytes()),
+                &document,
+                db::now(),
+            )
+            .await?;
+            mended += 1;
+        }
+    }
+    tx.commit().await?;
+    Ok(mended)
+}

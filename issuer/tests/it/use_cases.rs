@@ -4,6 +4,9 @@ use microcred_issuer::domain::issuance::{IssueRequestDoc, LearnerDoc};
 use microcred_issuer::issuance::{single, vc_api};
 use microcred_issuer::lifecycle::correct::{self, CorrectionRequest};
 use microcred_issuer::lifecycle::history;
+use microcred_issuer::lifecycle::state::Transition;
+use microcred_issuer::lifecycle::transitions;
+use microcred_issuer::status_lists;
 use microcred_issuer::IssuerError;
 use serde_json::json;
 
@@ -172,3 +175,106 @@ both_backends!(
         assert_eq!(w.count("notifications").await, 1, "the learner is told");
     }
 );
+
+both_backends!(
+    a_list_damaged_before_the_fix_is_mended_at_start_up,
+    |backend: Backend| async move {
+        let w = World::new(backend).await;
+        let a = single::issue(
+            &w.issuer,
+            &w.registrar,
+            "ase",
+            request("ana@example.md"),
+            None,
+        )
+        .await
+        .unwrap();
+        let b = single::issue(
+            &w.issuer,
+            &w.registrar,
+            "ase",
+            request("ion@example.md"),
+            None,
+        )
+        .await
+        .unwrap();
+        transitions::change(
+            &w.issuer,
+            &w.registrar,
+            "ase",
+            &a.code,
+            Transition::Revoke,
+            "fraud",
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            status_lists::reconcile(&w.issuer).await.unwrap(),
+            0,
+            "sound lists stay"
+        );
+
+        // Damage as the old VC-API bug did: the revocation list loses the revoked bit and
+        // carries the suspension list's document.
+        let list = |purpose: &str| {
+            let pool = w.db.pool.clone();
+            let purpose = purpose.to_owned();
+            async move {
+                sqlx::query_as::<_, (String, String)>(
+                    "SELECT id, document FROM status_lists WHERE purpose = $1",
+                )
+                .bind(purpose)
+                .fetch_one(&pool)
+                .await
+                .unwrap()
+            }
+        };
+        let (rev_id, _) = list("revocation").await;
+        let (_, susp_doc) = list("suspension").await;
+        let empty = base64_of_zero_bits();
+        sqlx::query("UPDATE status_lists SET bits = $1, document = $2 WHERE id = $3")
+            .bind(&empty)
+            .bind(&susp_doc)
+            .bind(&rev_id)
+            .execute(&w.db.pool)
+            .await
+            .unwrap();
+
+        assert_eq!(status_lists::reconcile(&w.issuer).await.unwrap(), 1);
+        let (_, doc) = list("revocation").await;
+        let doc: serde_json::Value = serde_json::from_str(&doc).unwrap();
+        assert!(doc["id"]
+            .as_str()
+            .unwrap()
+            .ends_with("/status/ase/revocation/1"));
+        assert_eq!(doc["credentialSubject"]["statusPurpose"], "revocation");
+        let bit = |c: &serde_json::Value| {
+            let e = c["credentialStatus"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|e| e["statusPurpose"] == "revocation")
+                .unwrap()
+                .clone();
+            let bits = microcred_core::status::Bitstring::decode(
+                doc["credentialSubject"]["encodedList"].as_str().unwrap(),
+            )
+            .unwrap();
+            bits.get(e["statusListIndex"].as_str().unwrap().parse().unwrap())
+                .unwrap()
+        };
+        assert!(
+            bit(&a.credential),
+            "the revoked credential's bit is set again"
+        );
+        assert!(
+            !bit(&b.credential),
+            "an active credential's bit stays clear"
+        );
+    }
+);
+
+fn base64_of_zero_bits() -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(vec![0u8; 131_072 / 8])
+}
