@@ -84,7 +84,7 @@ jq '{verifiableCredential: .credential}' issued.json |
     -H 'content-type: application/json' --data-binary @-
 
 # 10. The institution's tokens (labels and last use, never a secret); then stop microcred.
-curl -sf $B/api/v1/institutions/ase/tokens -H "Authorization: Bearer $ADMIN" | jq -c '.[] | {label, lastUsedAt}'
+curl -sf $B/api/v1/institutions/ase/tokens -H "Authorization: Bearer $ADMIN" | jq -c '.[] | {label: .label, lastUsedAt}'
 kill $MC_PID
 # --- walk:end
 
