@@ -117,25 +117,19 @@ both_backends!(
         assert_eq!(svg.headers()["content-type"], "image/svg+xml");
 
         // The signed credential downloads, and verifies on the VC-API endpoint.
-        let vc: Value = app
-            .http
-            .get(app.url(&format!("/v/{code}/credential.json")))
-            .send()
+        let vc = app
+            .public()
+            .get(&format!("/v/{code}/credential.json"))
             .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+            .expect(StatusCode::OK)
+            .body;
         assert_eq!(vc, issued["credential"]);
-        let r = app
-            .http
-            .post(app.url("/credentials/verify"))
-            .json(&json!({"verifiableCredential": vc}))
-            .send()
+        let body = app
+            .public()
+            .vc_verify(&vc)
             .await
-            .unwrap();
-        assert_eq!(r.status(), StatusCode::OK);
-        let body: Value = r.json().await.unwrap();
+            .expect(StatusCode::OK)
+            .body;
         assert_eq!(body["verified"], true, "{body}");
 
         app.stop().await;
@@ -219,14 +213,8 @@ both_backends!(
             "after restart the credential still verifies"
         );
         for t in [&admin, &token] {
-            let r = app
-                .http
-                .get(app.url("/api/v1/institutions/ase"))
-                .bearer_auth(t)
-                .send()
-                .await
-                .unwrap();
-            assert_eq!(r.status(), StatusCode::OK, "tokens survive a restart");
+            let r = app.client(t).get("/api/v1/institutions/ase").await;
+            assert_eq!(r.status, StatusCode::OK, "tokens survive a restart");
         }
         let (s, again) = issue(&app, &token, "k", "ana@example.md").await;
         assert_eq!(
@@ -247,27 +235,17 @@ both_backends!(
         let (_, token) = onboard(&app).await;
         let (_, old) = issue(&app, &token, "before", "ana@example.md").await;
         let r = app
-            .http
-            .post(app.url("/api/v1/institutions/ase/keys/rotate"))
-            .bearer_auth(&token)
-            .send()
+            .client(&token)
+            .post("/api/v1/institutions/ase/keys/rotate", json!({}))
             .await
-            .unwrap();
-        assert_eq!(r.json::<Value>().await.unwrap()["kid"], "key-2");
+            .expect(StatusCode::OK);
+        assert_eq!(r.body["kid"], "key-2");
         let (_, new) = issue(&app, &token, "after", "ion@example.md").await;
         assert!(new["credential"]["proof"]["verificationMethod"]
             .as_str()
             .unwrap()
             .ends_with("#key-2"));
-        let did: Value = app
-            .http
-            .get(app.url("/institutions/ase/did.json"))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let did = app.public().get("/institutions/ase/did.json").await.body;
         assert_eq!(did["assertionMethod"].as_array().unwrap().len(), 2);
         for c in [&old, &new] {
             let code = c["code"].as_str().unwrap();
@@ -358,15 +336,14 @@ both_backends!(
         let mut def = fixture("achievements/good/data-protection.json");
         def["workload"] = json!({"ects": 3});
         let r = app
-            .http
-            .put(app.url("/api/v1/institutions/ase/achievements/gdpr-101"))
-            .bearer_auth(&token)
-            .json(&json!({"definition": def}))
-            .send()
+            .client(&token)
+            .put(
+                "/api/v1/institutions/ase/achievements/gdpr-101",
+                json!({"definition": def}),
+            )
             .await
-            .unwrap();
-        assert_eq!(r.status(), StatusCode::OK);
-        assert_eq!(r.json::<Value>().await.unwrap()["version"], 2);
+            .expect(StatusCode::OK);
+        assert_eq!(r.body["version"], 2);
         let (_, v2) = issue(&app, &token, "v2", "ion@example.md").await;
         let ach = |c: &Value| c["credential"]["credentialSubject"]["achievement"].clone();
         assert_eq!(
@@ -378,16 +355,15 @@ both_backends!(
         // A definition missing an element is refused, naming it and its path.
         let mut bad = fixture("achievements/good/data-protection.json");
         bad.as_object_mut().unwrap().remove("learningOutcomes");
-        let r = app
-            .http
-            .post(app.url("/api/v1/institutions/ase/achievements"))
-            .bearer_auth(&token)
-            .json(&json!({"slug": "bad", "definition": bad}))
-            .send()
+        let e = app
+            .client(&token)
+            .post(
+                "/api/v1/institutions/ase/achievements",
+                json!({"slug": "bad", "definition": bad}),
+            )
             .await
-            .unwrap();
-        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
-        let e: Value = r.json().await.unwrap();
+            .expect(StatusCode::UNPROCESSABLE_ENTITY)
+            .body;
         assert_eq!(e["error"]["details"][0]["element"], "learningOutcomes");
         assert_eq!(
             e["error"]["details"][0]["path"],
@@ -404,52 +380,38 @@ both_backends!(
         let db = TestDb::new(backend).await;
         let app = TestApp::spawn(db.config()).await;
         let (admin, token) = onboard(&app).await;
-        let r = app.http.post(app.url("/api/v1/institutions")).bearer_auth(&admin)
-        .json(&json!({"slug": "usm", "legalName": "Universitatea de Stat din Moldova", "registrationNumber": "1003600000001", "country": "MD"}))
-        .send().await.unwrap();
-        assert_eq!(r.status(), StatusCode::CREATED);
+        let (admin, registrar) = (app.client(&admin), app.client(&token));
+        admin
+            .create_institution("usm", "Universitatea de Stat din Moldova")
+            .await
+            .expect(StatusCode::CREATED);
         // ase's token cannot see usm (404, not 403: other tenants are not revealed)...
-        let r = app
-            .http
-            .get(app.url("/api/v1/institutions/usm"))
-            .bearer_auth(&token)
-            .send()
+        registrar
+            .get("/api/v1/institutions/usm")
             .await
-            .unwrap();
-        assert_eq!(r.status(), StatusCode::NOT_FOUND);
-        // ...nor create institutions, and no token means 401.
-        let r = app
-            .http
-            .get(app.url("/api/v1/institutions"))
-            .bearer_auth(&token)
-            .send()
+            .expect(StatusCode::NOT_FOUND);
+        // ...nor list institutions, and no token (or a wrong one) means 401.
+        registrar
+            .get("/api/v1/institutions")
             .await
-            .unwrap();
-        assert_eq!(r.status(), StatusCode::FORBIDDEN);
-        let r = app
-            .http
-            .get(app.url("/api/v1/institutions/ase"))
-            .send()
+            .expect(StatusCode::FORBIDDEN);
+        app.public()
+            .get("/api/v1/institutions/ase")
             .await
-            .unwrap();
-        assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
-        let r = app
-            .http
-            .get(app.url("/api/v1/institutions/ase"))
-            .bearer_auth("mc_not-a-token")
-            .send()
+            .expect(StatusCode::UNAUTHORIZED);
+        app.client("mc_not-a-token")
+            .get("/api/v1/institutions/ase")
             .await
-            .unwrap();
-        assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+            .expect(StatusCode::UNAUTHORIZED);
         // The setup token works once.
         let r = app
-            .http
-            .post(app.url("/api/v1/setup"))
-            .json(&json!({"setupToken": app.setup_token.clone().unwrap()}))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), StatusCode::FORBIDDEN);
+            .public()
+            .post(
+                "/api/v1/setup",
+                json!({"setupToken": app.setup_token.clone().unwrap()}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN);
         app.stop().await;
         db.cleanup().await;
     }
@@ -460,21 +422,18 @@ both_backends!(
     |backend: Backend| async move {
         let db = TestDb::new(backend).await;
         let app = TestApp::spawn(db.config()).await;
-        let verify = |vc: Value| {
-            app.http
-                .post(app.url("/credentials/verify"))
-                .json(&json!({"verifiableCredential": vc}))
-                .send()
-        };
-        let r = verify(fixture("peer/signed-1.json")).await.unwrap();
-        assert_eq!(r.status(), StatusCode::OK);
-        let body: Value = r.json().await.unwrap();
-        assert!(body["checks"].as_array().unwrap().contains(&json!("proof")));
-        let r = verify(fixture("peer/tampered-achievement-name.json"))
+        let public = app.public();
+        let body = public
+            .vc_verify(&fixture("peer/signed-1.json"))
             .await
-            .unwrap();
-        assert_eq!(r.status(), StatusCode::BAD_REQUEST);
-        let body: Value = r.json().await.unwrap();
+            .expect(StatusCode::OK)
+            .body;
+        assert!(body["checks"].as_array().unwrap().contains(&json!("proof")));
+        let body = public
+            .vc_verify(&fixture("peer/tampered-achievement-name.json"))
+            .await
+            .expect(StatusCode::BAD_REQUEST)
+            .body;
         assert_eq!(body["verified"], false);
         assert!(
             body["errors"][0].as_str().unwrap().starts_with("proof"),
@@ -484,15 +443,14 @@ both_backends!(
         // Presentations: unsigned, holding one good and one tampered credential.
         let vp = json!({"@context": ["https://www.w3.org/ns/credentials/v2"], "type": ["VerifiablePresentation"],
         "verifiableCredential": [fixture("peer/signed-2.json"), fixture("peer/tampered-valid-from.json")]});
-        let r = app
-            .http
-            .post(app.url("/presentations/verify"))
-            .json(&json!({"verifiablePresentation": vp}))
-            .send()
+        let body = public
+            .post(
+                "/presentations/verify",
+                json!({"verifiablePresentation": vp}),
+            )
             .await
-            .unwrap();
-        assert_eq!(r.status(), StatusCode::BAD_REQUEST);
-        let body: Value = r.json().await.unwrap();
+            .expect(StatusCode::BAD_REQUEST)
+            .body;
         assert_eq!(body["credentials"][0]["verified"], true);
         assert_eq!(body["credentials"][1]["verified"], false);
 
@@ -660,15 +618,7 @@ both_backends!(
     |backend: Backend| async move {
         let db = TestDb::new(backend).await;
         let app = TestApp::spawn(db.config()).await;
-        let doc: Value = app
-            .http
-            .get(app.url("/openapi.json"))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let doc = app.public().get("/openapi.json").await.body;
         assert_eq!(doc["openapi"].as_str().unwrap().chars().next(), Some('3'));
         for p in [
             "/api/v1/institutions/{slug}/credentials",
@@ -676,6 +626,8 @@ both_backends!(
             "/credentials/verify",
             "/presentations/verify",
             "/api/v1/setup",
+            "/api/v1/institutions/{slug}/tokens",
+            "/api/v1/institutions/{slug}/tokens/{id}",
         ] {
             assert!(doc["paths"].get(p).is_some(), "missing {p}");
         }
@@ -692,16 +644,13 @@ both_backends!(
         let (_, token) = onboard(&app).await;
         let mut unsigned = fixture("peer/unsigned-badge.json");
         unsigned.as_object_mut().unwrap().remove("issuer");
-        let r = app
-            .http
-            .post(app.url("/credentials/issue"))
-            .bearer_auth(&token)
-            .json(&json!({"credential": unsigned}))
-            .send()
+        let registrar = app.client(&token);
+        let vc = registrar
+            .vc_issue(unsigned)
             .await
-            .unwrap();
-        assert_eq!(r.status(), StatusCode::CREATED);
-        let vc = r.json::<Value>().await.unwrap()["verifiableCredential"].clone();
+            .expect(StatusCode::CREATED)
+            .body["verifiableCredential"]
+            .clone();
         assert!(vc["issuer"]["id"]
             .as_str()
             .unwrap()
@@ -710,24 +659,12 @@ both_backends!(
             vc["issuer"]["name"], "Academia de Studii Economice a Moldovei",
             "the issuer object is the institution's registered one"
         );
-        let r = app
-            .http
-            .post(app.url("/credentials/verify"))
-            .json(&json!({"verifiableCredential": vc}))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), StatusCode::OK, "{}", r.text().await.unwrap());
+        app.public().vc_verify(&vc).await.expect(StatusCode::OK);
         // Someone else's issuer is refused.
-        let r = app
-            .http
-            .post(app.url("/credentials/issue"))
-            .bearer_auth(&token)
-            .json(&json!({"credential": fixture("peer/unsigned-badge.json")}))
-            .send()
+        registrar
+            .vc_issue(fixture("peer/unsigned-badge.json"))
             .await
-            .unwrap();
-        assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+            .expect(StatusCode::BAD_REQUEST);
         app.stop().await;
         db.cleanup().await;
     }
@@ -747,23 +684,13 @@ both_backends!(
             b.setup_token.is_none(),
             "a verifier alone has no issuer set-up"
         );
-        let r = b
-            .http
-            .post(b.url("/credentials/verify"))
-            .json(&json!({"verifiableCredential": issued["credential"]}))
-            .send()
-            .await
-            .unwrap();
-        let body: Value = r.json().await.unwrap();
+        let body = b.public().vc_verify(&issued["credential"]).await.body;
         assert_eq!(body["verified"], true, "{body}");
         // B has no issuer routes.
-        let r = b
-            .http
-            .get(b.url("/api/v1/institutions"))
-            .send()
+        b.public()
+            .get("/api/v1/institutions")
             .await
-            .unwrap();
-        assert_eq!(r.status(), StatusCode::NOT_FOUND);
+            .expect(StatusCode::NOT_FOUND);
         // A key that A's DID document does not list fails (the document now comes from B's cache).
         a.stop().await;
         let mut vc = issued["credential"].clone();
@@ -771,14 +698,10 @@ both_backends!(
             .as_str()
             .unwrap()
             .replace("#key-1", "#key-9"));
-        let r = b
-            .http
-            .post(b.url("/credentials/verify"))
-            .json(&json!({"verifiableCredential": vc}))
-            .send()
+        b.public()
+            .vc_verify(&vc)
             .await
-            .unwrap();
-        assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+            .expect(StatusCode::BAD_REQUEST);
         b.stop().await;
         db.cleanup().await;
         other.cleanup().await;

@@ -255,6 +255,11 @@ impl Client<'_> {
             .await
     }
 
+    pub async fn put(&self, path: &str, body: Value) -> Resp {
+        self.send(reqwest::Method::PUT, path, Some(body), None)
+            .await
+    }
+
     pub async fn delete(&self, path: &str) -> Resp {
         self.send(reqwest::Method::DELETE, path, None, None).await
     }
