@@ -76,16 +76,7 @@ pub async fn correct(
     }
     c.activity_start = start.or(c.activity_start);
     c.activity_end = end.or(c.activity_end);
-    let new = replace(
-        app,
-        &mut tx,
-        &inst,
-        &old,
-        c,
-        |new_id| format!("superseded by {new_id}: {reason}"),
-        &p.actor,
-    )
-    .await?;
+    let new = replace(app, &mut tx, &inst, &old, c, &reason, &p.actor).await?;
     tx.commit().await?;
     issued(app, &new, true)
 }

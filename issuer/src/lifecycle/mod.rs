@@ -19,6 +19,7 @@ use crate::db::{
     self, credential_events::CredentialEventRow, credentials::CredentialRow,
     institutions::InstitutionRow, notifications::NewNotification,
 };
+use crate::domain::values::Reason;
 use crate::error::IssuerError;
 use crate::{secrets, status_lists, Issuer};
 use state::{transition, CredentialState, Transition};
@@ -135,7 +136,7 @@ pub(crate) async fn replace(
     inst: &InstitutionRow,
     old: &CredentialRow,
     replacement: MicroCredential,
-    why: impl FnOnce(&str) -> String,
+    reason: &Reason,
     actor: &Actor,
 ) -> Result<CredentialRow, IssuerError> {
     use crate::issuance::pipeline::{issue_in, Document, IssueCommand, Outcome};
@@ -156,16 +157,8 @@ pub(crate) async fn replace(
             "a replacement carries no idempotency key",
         ));
     };
-    apply(
-        app,
-        c,
-        inst,
-        old,
-        Transition::Supersede,
-        &why(&new.vc_id),
-        actor,
-    )
-    .await?;
+    let why = format!("superseded by {}: {reason}", new.vc_id);
+    apply(app, c, inst, old, Transition::Supersede, &why, actor).await?;
     if !db::credentials::update_credential_replaced_by(c, &old.id, &new.id).await? {
         return Err(IssuerError::conflict(
             "the credential was replaced at the same time; reload and retry",

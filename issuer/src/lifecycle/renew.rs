@@ -93,16 +93,7 @@ pub async fn renew(
                 .map_or(end, |t| t.max(end)),
         ),
     };
-    let new = replace(
-        app,
-        &mut tx,
-        &inst,
-        &old,
-        c,
-        |new_id| format!("superseded by {new_id}: {reason}"),
-        &p.actor,
-    )
-    .await?;
+    let new = replace(app, &mut tx, &inst, &old, c, &reason, &p.actor).await?;
     tx.commit().await?;
     issued(app, &new, true)
 }
