@@ -6,7 +6,7 @@ use microcred_core::model::{
 };
 use serde::{Deserialize, Serialize};
 
-use super::values::{RegisteredText, Slug};
+use super::values::{self, Slug};
 use crate::db::institutions::InstitutionRow;
 
 /// Wire form of a new institution.
@@ -44,9 +44,9 @@ pub struct NewInstitution {
     /// Slug.
     pub slug: Slug,
     /// Legal name.
-    pub legal_name: RegisteredText,
+    pub legal_name: String,
     /// Registration number.
-    pub registration_number: RegisteredText,
+    pub registration_number: String,
     /// Address with country.
     pub address: PostalAddress,
     /// Web site.
@@ -55,23 +55,8 @@ pub struct NewInstitution {
     pub logo_url: Option<HttpUrl>,
 }
 
-fn text(errs: &mut ModelErrors, element: &str, v: &str, max: usize) -> Option<RegisteredText> {
-    let path = format!("/{element}");
-    let r = RegisteredText::parse_at(v, &path).map_err(|mut e| {
-        e.element = element.to_owned();
-        e
-    });
-    match r {
-        Ok(t) if t.as_str().chars().count() > max => {
-            errs.push(ModelError::new(
-                element,
-                path,
-                format!("must be at most {max} characters"),
-            ));
-            None
-        }
-        r => errs.take(r),
-    }
+fn text(errs: &mut ModelErrors, element: &str, v: &str, max: usize) -> Option<String> {
+    errs.take(values::line(element, &format!("/{element}"), v, max))
 }
 
 impl NewInstitutionDoc {
@@ -93,7 +78,6 @@ impl NewInstitutionDoc {
         let opt = |errs: &mut ModelErrors, v: Option<String>, el: &str, max: usize| {
             v.filter(|s| !s.trim().is_empty())
                 .and_then(|s| text(errs, el, &s, max))
-                .map(|t| t.as_str().to_owned())
         };
         let street = opt(&mut errs, self.street, "street", 300);
         let locality = opt(&mut errs, self.locality, "locality", 200);

@@ -8,7 +8,7 @@ use microcred_core::model::{
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use super::values::{IdempotencyKey, PersonName};
+use super::values::{optional_text, IdempotencyKey, PersonName};
 
 /// Wire form of the learner.
 #[derive(Debug, Clone, Default, Deserialize, Serialize, utoipa::ToSchema)]
@@ -112,25 +112,6 @@ pub fn parse_date_or_datetime(
     parse_datetime(element, path, s)
 }
 
-fn bounded(
-    errs: &mut ModelErrors,
-    element: &str,
-    path: &str,
-    v: Option<String>,
-    max: usize,
-) -> Option<String> {
-    let v = v.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty())?;
-    if v.chars().count() > max {
-        errs.push(ModelError::new(
-            element,
-            path,
-            format!("must be at most {max} characters"),
-        ));
-        return None;
-    }
-    Some(v)
-}
-
 impl IssueRequestDoc {
     /// A fingerprint of the request as sent (hex SHA-256 of its JSON), to tell a retry with
     /// an idempotency key from a different request reusing it.
@@ -210,7 +191,9 @@ impl IssueRequestDoc {
                 "identify the learner by email, nationalId, lmsId or did",
             ));
         }
-        let grade = bounded(&mut errs, "grade", "/grade", self.grade, 50);
+        let grade = errs
+            .take(optional_text("grade", "/grade", self.grade, 50))
+            .flatten();
         let date = |errs: &mut ModelErrors, v: Option<String>, el: &str| {
             v.filter(|s| !s.trim().is_empty())
                 .and_then(|s| errs.take(parse_date_or_datetime(el, &format!("/{el}"), &s)))
@@ -253,20 +236,22 @@ impl IssueRequestDoc {
                         x
                     }))
                 }),
-                name: bounded(
-                    &mut errs,
-                    "evidence",
-                    &format!("/evidence/{i}/name"),
-                    e.name,
-                    200,
-                ),
-                narrative: bounded(
-                    &mut errs,
-                    "evidence",
-                    &format!("/evidence/{i}/narrative"),
-                    e.narrative,
-                    2000,
-                ),
+                name: errs
+                    .take(optional_text(
+                        "evidence",
+                        &format!("/evidence/{i}/name"),
+                        e.name,
+                        200,
+                    ))
+                    .flatten(),
+                narrative: errs
+                    .take(optional_text(
+                        "evidence",
+                        &format!("/evidence/{i}/narrative"),
+                        e.narrative,
+                        2000,
+                    ))
+                    .flatten(),
             })
             .collect();
         let idempotency_key = header_key

@@ -4,8 +4,8 @@
 
 use microcred_core::model::ModelError;
 
-/// Trimmed, non-empty, at most `max` characters, no control characters.
-fn bounded(element: &str, path: &str, s: &str, max: usize) -> Result<String, ModelError> {
+/// Free text: trimmed, non-empty, at most `max` characters (line breaks allowed).
+pub fn text(element: &str, path: &str, s: &str, max: usize) -> Result<String, ModelError> {
     let t = s.trim();
     if t.is_empty() {
         return Err(ModelError::new(element, path, "must not be empty"));
@@ -17,6 +17,12 @@ fn bounded(element: &str, path: &str, s: &str, max: usize) -> Result<String, Mod
             format!("must be at most {max} characters"),
         ));
     }
+    Ok(t.to_owned())
+}
+
+/// One-line text (names, labels, keys): [`text`] without control characters.
+pub fn line(element: &str, path: &str, s: &str, max: usize) -> Result<String, ModelError> {
+    let t = text(element, path, s, max)?;
     if t.chars().any(char::is_control) {
         return Err(ModelError::new(
             element,
@@ -24,7 +30,20 @@ fn bounded(element: &str, path: &str, s: &str, max: usize) -> Result<String, Mod
             "must not contain control characters",
         ));
     }
-    Ok(t.to_owned())
+    Ok(t)
+}
+
+/// Optional free text: absent or blank is none, else [`text`].
+pub fn optional_text(
+    element: &str,
+    path: &str,
+    v: Option<String>,
+    max: usize,
+) -> Result<Option<String>, ModelError> {
+    match v.filter(|s| !s.trim().is_empty()) {
+        Some(s) => text(element, path, &s, max).map(Some),
+        None => Ok(None),
+    }
 }
 
 macro_rules! text_value {
@@ -39,7 +58,7 @@ macro_rules! text_value {
 
             /// Parses `s`; an error points at `path`.
             pub fn parse_at(s: &str, path: &str) -> Result<Self, ModelError> {
-                bounded($element, path, s, Self::MAX).map(Self)
+                line($element, path, s, Self::MAX).map(Self)
             }
 
             /// Parses `s`; an error points at the element's usual path.
@@ -85,13 +104,6 @@ text_value!(
     "idempotencyKey",
     200
 );
-text_value!(
-    /// A legal name or other registered text of an institution.
-    RegisteredText,
-    "legalName",
-    300
-);
-
 /// An institution's or achievement's URL name: 2-40 lower-case letters, digits and inner
 /// hyphens (`ase`, `usm-fmi`), the rule of [`microcred_core::urls::is_slug`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -146,6 +158,20 @@ mod tests {
             "/x",
             "the path is the caller's"
         );
+    }
+
+    #[test]
+    fn optional_free_text_keeps_line_breaks_and_drops_blanks() {
+        assert_eq!(
+            optional_text("grade", "/grade", Some("  ".into()), 5),
+            Ok(None)
+        );
+        assert_eq!(
+            optional_text("evidence", "/e", Some(" a\nb ".into()), 5),
+            Ok(Some("a\nb".into()))
+        );
+        assert!(optional_text("grade", "/grade", Some("123456".into()), 5).is_err());
+        assert!(line("label", "/label", "a\nb", 5).is_err());
     }
 
     #[test]

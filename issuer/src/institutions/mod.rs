@@ -4,12 +4,21 @@
 
 pub mod keys;
 
+use microcred_core::model::AwardingBody;
+
 use crate::achievements;
 use crate::auth::{self, require_platform, tokens, Principal};
 use crate::db::{self, institutions::InstitutionRow};
 use crate::domain::institution::{InstitutionView, NewInstitution, NewInstitutionDoc};
 use crate::error::{IssuerError, OnUnique};
 use crate::{secrets, Issuer};
+
+/// The awarding body our credentials name for this institution: its DID and registered
+/// details, read from its stored row.
+pub fn awarding_body(app: &Issuer, inst: &InstitutionRow) -> Result<AwardingBody, IssuerError> {
+    crate::domain::institution::awarding_body(inst, app.urls.institution_did(&inst.slug))
+        .map_err(|e| IssuerError::stored(format!("institution `{}`", inst.slug), e))
+}
 
 /// How the API shows an institution.
 pub fn view(app: &Issuer, r: &InstitutionRow) -> InstitutionView {
@@ -38,8 +47,8 @@ pub async fn create_institution(
     let row = InstitutionRow {
         id: secrets::new_id(),
         slug: n.slug.as_str().to_owned(),
-        legal_name: n.legal_name.as_str().to_owned(),
-        registration_number: n.registration_number.as_str().to_owned(),
+        legal_name: n.legal_name,
+        registration_number: n.registration_number,
         country: n.address.country.to_string(),
         street: n.address.street,
         locality: n.address.locality,

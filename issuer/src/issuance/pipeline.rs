@@ -10,10 +10,9 @@ use time::OffsetDateTime;
 
 use crate::auth::Actor;
 use crate::db::{self, credentials::CredentialRow, institutions::InstitutionRow};
-use crate::domain::institution::awarding_body;
 use crate::domain::values::IdempotencyKey;
 use crate::error::{IssuerError, OnUnique};
-use crate::institutions::keys;
+use crate::institutions::{self, keys};
 use crate::lifecycle::state::CredentialState;
 use crate::{secrets, status_lists, Issuer};
 
@@ -78,8 +77,7 @@ pub async fn issue_in(
         Document::Ours(mut mc) => {
             mc.id = secrets::new_credential_id();
             mc.issued = now_seconds();
-            mc.issuer = awarding_body(inst, app.urls.institution_did(&inst.slug))
-                .map_err(|e| IssuerError::stored(format!("institution `{}`", inst.slug), e))?;
+            mc.issuer = institutions::awarding_body(app, inst)?;
             mc.status = status;
             let unsigned = mc.to_json();
             // Belt and braces: what we sign must pass our own schema.

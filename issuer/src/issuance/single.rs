@@ -8,11 +8,11 @@ use time::OffsetDateTime;
 
 use super::pipeline::{self, Document, IssueCommand, Outcome};
 use super::{issued, Issued};
-use crate::achievements;
 use crate::auth::{self, Principal};
 use crate::db::{self, credentials::CredentialRow};
 use crate::domain::issuance::{IssueRequest, IssueRequestDoc};
 use crate::error::IssuerError;
+use crate::{achievements, institutions};
 use crate::{secrets, Issuer};
 
 /// Issues one credential from a request as sent (`header_key`: the `Idempotency-Key`).
@@ -81,11 +81,7 @@ pub(crate) async fn issue_request(
     });
     let credential = MicroCredential {
         id: String::new(),
-        issuer: crate::domain::institution::awarding_body(
-            &inst,
-            app.urls.institution_did(&inst.slug),
-        )
-        .map_err(|e| IssuerError::stored(format!("institution `{}`", inst.slug), e))?,
+        issuer: institutions::awarding_body(app, &inst)?,
         learner: req.learner.clone(),
         achievement: IssuedAchievement {
             id: HttpUrl::new("achievement", &app.urls.achievement(&inst.slug, &ach.slug))?,

@@ -14,8 +14,8 @@ use super::pipeline::{self, Document, IssueCommand, Outcome};
 use super::{issued, Issued};
 use crate::auth::{self, Principal};
 use crate::db::institutions::InstitutionRow;
-use crate::domain::institution::awarding_body;
 use crate::error::IssuerError;
+use crate::institutions;
 use crate::{secrets, Issuer};
 
 /// Our issuer object for `doc`: the full registered profile when the document uses our
@@ -25,9 +25,7 @@ fn issuer_object(
     inst: &InstitutionRow,
     contexts: &[Value],
 ) -> Result<Value, IssuerError> {
-    let body = awarding_body(inst, app.urls.institution_did(&inst.slug))
-        .map_err(|e| IssuerError::stored(format!("institution `{}`", inst.slug), e))?;
-    let mut profile = body.to_json();
+    let mut profile = institutions::awarding_body(app, inst)?.to_json();
     let has = |url: &str| contexts.iter().any(|c| c == url);
     if !has(microcred_schemas::MICROCRED_V1_URL) {
         let o = profile.as_object_mut().expect("an object");

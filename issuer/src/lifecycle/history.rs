@@ -6,7 +6,7 @@ use sqlx::AnyConnection;
 
 use super::credential_for;
 use crate::auth::Principal;
-use crate::db::{self, credential_events::CredentialEventRow};
+use crate::db::{self, credential_events::CredentialEventRow, credentials::CredentialRow};
 use crate::error::IssuerError;
 use crate::Issuer;
 
@@ -94,15 +94,11 @@ async fn link(c: &mut AnyConnection, key: Option<&str>) -> Result<Option<LinkVie
         }))
 }
 
-/// The state view of an institution's credential (inside a use case's transaction).
+/// The state view of a stored credential (inside a use case's transaction).
 pub(crate) async fn credential_state(
     c: &mut AnyConnection,
-    code: &str,
-    institution_id: &str,
+    r: CredentialRow,
 ) -> Result<CredentialStateView, IssuerError> {
-    let r = db::credentials::find_institution_credential(c, institution_id, code)
-        .await?
-        .ok_or_else(|| IssuerError::not_found(format!("credential `{code}`")))?;
     let links = Links {
         replaces: link(c, r.replaces.as_deref()).await?,
         replaced_by: link(c, r.replaced_by.as_deref()).await?,
@@ -133,6 +129,6 @@ pub async fn get_credential_state(
     code: &str,
 ) -> Result<CredentialStateView, IssuerError> {
     let mut c = app.db.read().await?;
-    let (inst, cred) = credential_for(&mut c, p, inst_slug, code).await?;
-    credential_state(&mut c, &cred.code, &inst.id).await
+    let (_, cred) = credential_for(&mut c, p, inst_slug, code).await?;
+    credential_state(&mut c, cred).await
 }

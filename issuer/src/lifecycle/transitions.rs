@@ -3,7 +3,7 @@
 
 use super::history::{credential_state, CredentialStateView};
 use super::state::Transition;
-use super::{apply, check, credential_for};
+use super::{apply, credential_for};
 use crate::auth::Principal;
 use crate::domain::values::Reason;
 use crate::error::IssuerError;
@@ -21,9 +21,12 @@ pub async fn change(
     let reason = Reason::parse(reason)?;
     let mut tx = app.db.write().await?;
     let (inst, cred) = credential_for(&mut tx, p, inst_slug, code).await?;
-    check(&cred, t)?;
     apply(app, &mut tx, &inst, &cred, t, reason.as_str(), &p.actor).await?;
-    let view = credential_state(&mut tx, &cred.code, &inst.id).await?;
+    // Read back after the change: the view shows the new state and event.
+    let changed = crate::db::credentials::find_credential(&mut tx, &cred.id)
+        .await?
+        .ok_or_else(|| IssuerError::not_found(format!("credential `{code}`")))?;
+    let view = credential_state(&mut tx, changed).await?;
     tx.commit().await?;
     Ok(view)
 }
