@@ -7,6 +7,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::earning::{EarningRules, EarningRulesDoc};
 use super::error::{ModelError, ModelErrors};
 use super::lang::{LangString, LangStringDoc};
 use super::values::{Ects, EqfLevel, EscoSkill, Hours, HttpUrl, ValidityPeriod};
@@ -97,8 +98,12 @@ pub struct AchievementDefinition {
     pub learning_setting: Option<LearningSetting>,
     /// Element 11: type of quality assurance.
     pub quality_assurance: QualityAssurance,
-    /// Assessment criteria (Annex II "valid assessment"; OB3 `criteria.narrative`).
+    /// Assessment criteria (Annex II "valid assessment"; OB3 `criteria.narrative`); generated
+    /// from `earning_rules` when the achievement has them.
     pub criteria: LangString,
+    /// What earns the achievement automatically (course completion, grades, sign-in method);
+    /// issuance policy, carried in the credential only as the criteria text it generates.
+    pub earning_rules: Option<EarningRules>,
     /// Optional: prerequisites needed to enrol.
     pub prerequisites: Option<LangString>,
     /// Optional: supervision and identity verification during assessment.
@@ -189,6 +194,8 @@ pub struct AchievementDefinitionDoc {
     pub further_information: Option<LangStringDoc>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub validity_period: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub earning_rules: Option<EarningRulesDoc>,
 }
 
 fn required<T>(errs: &mut ModelErrors, v: Option<T>, element: &str, what: &str) -> Option<T> {
@@ -363,13 +370,31 @@ impl AchievementDefinitionDoc {
                 .and_then(|n| errs.take(n.parse("qualityAssurance", "/qualityAssurance/note")));
             kind.map(|kind| QualityAssurance { kind, note })
         });
-        let criteria = required(
-            &mut errs,
-            self.criteria,
-            "criteria",
-            "the assessment criteria",
-        )
-        .and_then(|d| errs.take(d.parse("criteria", "/criteria")));
+        let earning_rules = self.earning_rules.and_then(|r| match r.parse() {
+            Ok(r) => Some(r),
+            Err(e) => {
+                errs.0.extend(e.0);
+                None
+            }
+        });
+        let criteria = match (&self.criteria, &earning_rules) {
+            (Some(_), Some(_)) => {
+                errs.push(ModelError::new(
+                    "criteria",
+                    "/criteria",
+                    "the criteria are written from earningRules; leave criteria out",
+                ));
+                None
+            }
+            (None, Some(r)) => Some(r.narrative()),
+            _ => required(
+                &mut errs,
+                self.criteria,
+                "criteria",
+                "the assessment criteria (or earningRules)",
+            )
+            .and_then(|d| errs.take(d.parse("criteria", "/criteria"))),
+        };
         let prerequisites = lang(&mut errs, self.prerequisites, "prerequisites");
         let supervision = self
             .supervision
@@ -427,6 +452,7 @@ impl AchievementDefinitionDoc {
             stackability,
             further_information,
             validity_period,
+            earning_rules,
         })
     }
 }
@@ -471,7 +497,10 @@ impl AchievementDefinition {
                 kind: Some(self.quality_assurance.kind.code().to_owned()),
                 note: self.quality_assurance.note.as_ref().map(Into::into),
             }),
-            criteria: Some((&self.criteria).into()),
+            criteria: match self.earning_rules {
+                Some(_) => None,
+                None => Some((&self.criteria).into()),
+            },
             prerequisites: self.prerequisites.as_ref().map(Into::into),
             supervision: self.supervision.map(|c| c.code().to_owned()),
             stackability: self.stackability.as_ref().map(|s| StackabilityDoc {
@@ -480,6 +509,7 @@ impl AchievementDefinition {
             }),
             further_information: self.further_information.as_ref().map(Into::into),
             validity_period: self.validity_period.map(|p| p.to_iso()),
+            earning_rules: self.earning_rules.as_ref().map(EarningRules::to_doc),
         }
     }
 }

@@ -1027,6 +1027,7 @@ impl MicroCredential {
                     }),
                     further_information: further,
                     validity_period: None,
+                    earning_rules: None,
                 },
             },
             issued,

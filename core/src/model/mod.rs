@@ -3,6 +3,7 @@
 
 mod achievement;
 mod credential;
+mod earning;
 mod error;
 mod lang;
 mod values;
@@ -16,6 +17,10 @@ pub use achievement::{
 pub use credential::{
     credential_context, parse_datetime, AwardingBody, Did, Evidence, IdentityType,
     IssuedAchievement, Learner, LearnerIdentity, MicroCredential, PostalAddress, CREDENTIALS_V2,
+};
+pub use earning::{
+    Combine, Completion, CourseRecord, EarningRules, EarningRulesDoc, Evaluation, GradeResult,
+    Percent, Rule, RuleDoc,
 };
 pub use error::{ModelError, ModelErrors};
 pub use lang::{LangString, LangStringDoc};
