@@ -26,6 +26,12 @@ pub const ROUTE_DID_DOCUMENT: &str = "/institutions/{slug}/did.json";
 pub const ROUTE_ACHIEVEMENT: &str = "/institutions/{slug}/achievements/{achievement}";
 /// Route of a status list credential.
 pub const ROUTE_STATUS_LIST: &str = "/status/{slug}/{purpose}/{number}";
+/// Route of a learner's private page for one credential (the token authenticates).
+pub const ROUTE_HOLDER_PAGE: &str = "/holder/{code}/{token}";
+/// Route of the signed credential, downloaded from the learner's private page.
+pub const ROUTE_HOLDER_JSON: &str = "/holder/{code}/{token}/credential.json";
+/// Route that receives events forwarded by a Moodle site.
+pub const ROUTE_MOODLE_HOOK: &str = "/api/v1/hooks/moodle/{connection}";
 
 /// Whether `s` is a valid slug (institution or achievement URL name): 2-40 lower-case ASCII
 /// letters, digits and inner hyphens. Slugs are safe in URLs and in `did:web` paths.
@@ -102,6 +108,21 @@ impl PublicUrls {
     /// The signed credential behind a verification page.
     pub fn credential_json(&self, code: &str) -> String {
         format!("{}/credential.json", self.verification_page(code))
+    }
+
+    /// The learner's private page for a credential.
+    pub fn holder_page(&self, code: &str, token: &str) -> String {
+        format!("{}/holder/{code}/{token}", self.base)
+    }
+
+    /// The signed credential, from the learner's private page.
+    pub fn holder_json(&self, code: &str, token: &str) -> String {
+        format!("{}/credential.json", self.holder_page(code, token))
+    }
+
+    /// Where a Moodle site sends events for connection `id`.
+    pub fn moodle_hook(&self, id: &str) -> String {
+        format!("{}/api/v1/hooks/moodle/{id}", self.base)
     }
 
     /// The `did:web` of institution `slug`: `did:web:{host}:institutions:{slug}`.

@@ -34,6 +34,9 @@ pub enum IssuerError {
     /// Conflicts with what is stored (409).
     #[error("{0}")]
     Conflict(String),
+    /// A service we depend on (a Moodle site) failed (502).
+    #[error("{0}")]
+    Upstream(String),
     /// A caller's document could not be signed (422).
     #[error("the credential cannot be signed: {0}")]
     CannotSign(#[source] microcred_core::proof::SignError),
@@ -73,6 +76,11 @@ impl IssuerError {
     /// `what` does not exist (or is not the caller's to see).
     pub fn not_found(what: impl Into<String>) -> Self {
         Self::NotFound(what.into())
+    }
+
+    /// A service we depend on (a Moodle site) failed.
+    pub fn unavailable(why: impl Into<String>) -> Self {
+        Self::Upstream(why.into())
     }
 
     /// A conflict with what is stored.
@@ -202,6 +210,10 @@ impl IntoResponse for ApiError {
                 (StatusCode::FORBIDDEN, ErrorBody::new("forbidden", why))
             }
             IssuerError::Conflict(why) => (StatusCode::CONFLICT, ErrorBody::new("conflict", why)),
+            IssuerError::Upstream(why) => (
+                StatusCode::BAD_GATEWAY,
+                ErrorBody::new("upstream_failed", why),
+            ),
             e @ IssuerError::CannotSign(_) => (
                 StatusCode::UNPROCESSABLE_ENTITY,
                 ErrorBody::new("cannot_sign", chain(&e)),

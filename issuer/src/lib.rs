@@ -9,12 +9,16 @@
 //!   correct; history.
 //! - [`status_lists`]: W3C Bitstring Status Lists: allocation, publication, re-signing.
 //! - [`auth`]: set-up, API tokens, the principal, and the one place access is decided.
+//! - [`triggers`]: Moodle connections, events and polls, earning-rule evaluations, issuing
+//!   by themselves, exactly once.
+//! - [`notifications`]: the outbox of messages to learners and the SMTP mailer.
 //! - [`published`]: what other services read (credentials by code, our DIDs, status lists,
 //!   registered issuers).
 //! - [`http`]: only adapts HTTP to the use cases; [`db`]: only speaks SQL.
 
 pub mod achievements;
 pub mod auth;
+mod backoff;
 pub mod db;
 pub mod domain;
 pub mod error;
@@ -22,9 +26,11 @@ pub mod http;
 pub mod institutions;
 pub mod issuance;
 pub mod lifecycle;
+pub mod notifications;
 pub mod published;
 pub mod secrets;
 pub mod status_lists;
+pub mod triggers;
 
 use microcred_core::urls::PublicUrls;
 
@@ -49,6 +55,7 @@ pub struct Issuer {
     pub(crate) db: db::Db,
     pub(crate) master: MasterKey,
     pub(crate) urls: PublicUrls,
+    pub(crate) triggers: triggers::TriggerConfig,
 }
 
 impl Issuer {
@@ -58,7 +65,14 @@ impl Issuer {
             db: db::Db::new(pool),
             master,
             urls: PublicUrls::new(&config.public_url),
+            triggers: triggers::TriggerConfig::default(),
         }
+    }
+
+    /// The same issuer with other trigger settings.
+    pub fn with_triggers(mut self, t: triggers::TriggerConfig) -> Self {
+        self.triggers = t;
+        self
     }
 
     /// The public URLs of this deployment.

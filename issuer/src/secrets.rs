@@ -9,9 +9,13 @@ use chacha20poly1305::{XChaCha20Poly1305, XNonce};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
-/// The 32-byte key that encrypts signing keys at rest.
+/// The 32-byte key that encrypts signing keys and Moodle tokens at rest, and (through a key
+/// derived from it) authenticates learners' private holder links.
 #[derive(Clone)]
-pub struct MasterKey(XChaCha20Poly1305);
+pub struct MasterKey {
+    aead: XChaCha20Poly1305,
+    mac: [u8; 32],
+}
 
 impl std::fmt::Debug for MasterKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -40,7 +44,34 @@ impl MasterKey {
 
     /// From raw bytes.
     pub fn from_bytes(k: [u8; 32]) -> Self {
-        Self(XChaCha20Poly1305::new(&k.into()))
+        let mut h = Sha256::new();
+        h.update(b"microcred link key\0");
+        h.update(k);
+        Self {
+            aead: XChaCha20Poly1305::new(&k.into()),
+            mac: h.finalize().into(),
+        }
+    }
+
+    /// The secret part of a credential's private holder link: an HMAC-SHA256 (RFC 2104) of
+    /// its internal key, so nothing is stored and the link cannot be guessed (128 bits).
+    pub fn holder_token(&self, credential_key: &str) -> String {
+        use hmac::{Hmac, Mac};
+        let mut m = <Hmac<Sha256> as Mac>::new_from_slice(&self.mac).expect("any key length");
+        m.update(b"holder:");
+        m.update(credential_key.as_bytes());
+        URL_SAFE_NO_PAD.encode(&m.finalize().into_bytes()[..16])
+    }
+
+    /// Whether `token` is the holder token of `credential_key` (constant-time comparison).
+    pub fn is_holder_token(&self, credential_key: &str, token: &str) -> bool {
+        let want = self.holder_token(credential_key);
+        want.len() == token.len()
+            && want
+                .bytes()
+                .zip(token.bytes())
+                .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+                == 0
     }
 
     /// From its base64 text (as stored in the key file or the environment).
@@ -64,7 +95,7 @@ impl MasterKey {
         let mut nonce = [0u8; 24];
         rand::rngs::OsRng.fill_bytes(&mut nonce);
         let ct = self
-            .0
+            .aead
             .encrypt(&XNonce::from(nonce), plain)
             .expect("encryption cannot fail");
         let mut out = nonce.to_vec();
@@ -80,7 +111,7 @@ impl MasterKey {
         }
         let (nonce, ct) = b.split_at(24);
         let nonce: [u8; 24] = nonce.try_into().map_err(|_| SecretError::Decrypt)?;
-        self.0
+        self.aead
             .decrypt(&XNonce::from(nonce), ct)
             .map_err(|_| SecretError::Decrypt)
     }

@@ -8,11 +8,17 @@ pub mod api_tokens;
 mod conventions;
 pub mod credential_events;
 pub mod credentials;
+pub mod evaluations;
+pub mod hook_replays;
 pub mod institutions;
+pub mod moodle_connections;
+pub mod moodle_courses;
+pub mod moodle_observations;
 pub mod notifications;
 pub mod platform_setup;
 pub mod signing_keys;
 pub mod status_allocations;
 pub mod status_lists;
+pub mod trigger_inbox;
 
 pub use conventions::{now, pool_options, rfc3339, unique_violation_on, Db};

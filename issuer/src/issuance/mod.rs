@@ -7,12 +7,67 @@ pub mod pipeline;
 pub mod single;
 pub mod vc_api;
 
+use microcred_core::model::{Evidence, HttpUrl, IssuedAchievement, Learner, MicroCredential};
 use serde::Serialize;
+use time::OffsetDateTime;
 
 use crate::auth::{self, Principal};
-use crate::db::{self, credentials::CredentialRow};
+use crate::db::{self, achievements::AchievementRow, credentials::CredentialRow, institutions::InstitutionRow};
 use crate::error::IssuerError;
-use crate::Issuer;
+use crate::{achievements, institutions, Issuer};
+
+/// What the learner did, for [`compose`].
+#[derive(Debug, Clone, Default)]
+pub struct Award {
+    /// Grade achieved.
+    pub grade: Option<String>,
+    /// Learning period.
+    pub activity_start: Option<OffsetDateTime>,
+    /// Learning period.
+    pub activity_end: Option<OffsetDateTime>,
+    /// Expiry given by the caller (else the achievement's validity period applies).
+    pub valid_until: Option<OffsetDateTime>,
+    /// Evidence.
+    pub evidence: Vec<Evidence>,
+}
+
+/// The unsigned micro-credential for `learner` and the achievement at its current version
+/// (the pipeline sets its id, date, issuer and status).
+pub(crate) fn compose(
+    app: &Issuer,
+    inst: &InstitutionRow,
+    ach: &AchievementRow,
+    learner: Learner,
+    award: Award,
+) -> Result<MicroCredential, IssuerError> {
+    let definition = achievements::definition(ach)?;
+    let valid_until = award.valid_until.or_else(|| {
+        definition.validity_period.map(|p| {
+            p.after(
+                OffsetDateTime::now_utc()
+                    .replace_nanosecond(0)
+                    .expect("valid"),
+            )
+        })
+    });
+    Ok(MicroCredential {
+        id: String::new(),
+        issuer: institutions::awarding_body(app, inst)?,
+        learner,
+        achievement: IssuedAchievement {
+            id: HttpUrl::new("achievement", &app.urls.achievement(&inst.slug, &ach.slug))?,
+            version: u32::try_from(ach.version).unwrap_or(u32::MAX),
+            definition,
+        },
+        issued: OffsetDateTime::UNIX_EPOCH,
+        valid_until,
+        grade: award.grade,
+        activity_start: award.activity_start,
+        activity_end: award.activity_end,
+        evidence: award.evidence,
+        status: Vec::new(),
+    })
+}
 
 /// The result of issuing.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]

@@ -38,6 +38,8 @@ pub struct IssueCommand {
     pub learner_name: String,
     /// The learner's e-mail in clear, to notify them.
     pub learner_email: Option<String>,
+    /// The learner's language for that message (`en`, `ro`), if known.
+    pub learner_language: Option<String>,
     /// Idempotency key and request fingerprint.
     pub idempotency: Option<(IdempotencyKey, String)>,
     /// Internal key of the credential this one renews or corrects.
@@ -133,12 +135,14 @@ pub async fn issue_in(
         issued_by: cmd.actor.label,
     };
     match db::credentials::insert_credential(c, &row).await {
-        Err(e) if db::unique_violation_on(&e, "idempotency_key") => Ok(Outcome::KeyTaken),
-        r => {
-            r.on_unique("vc_id", || {
-                IssuerError::conflict(format!("a credential with id {vc_id} already exists"))
-            })?;
-            Ok(Outcome::Issued(Box::new(row)))
-        }
+        Err(e) if db::unique_violation_on(&e, "idempotency_key") => return Ok(Outcome::KeyTaken),
+        r => r.on_unique("vc_id", || {
+            IssuerError::conflict(format!("a credential with id {vc_id} already exists"))
+        })?,
     }
+    if let Some(email) = &row.learner_email {
+        crate::notifications::queue_issued(c, inst, &row, email, cmd.learner_language.as_deref())
+            .await?;
+    }
+    Ok(Outcome::Issued(Box::new(row)))
 }

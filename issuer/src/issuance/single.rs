@@ -3,16 +3,12 @@
 //! conflict. Concurrent requests with one key store one credential: the loser's transaction
 //! is rolled back (its status indexes with it) and it answers with the winner's credential.
 
-use microcred_core::model::{HttpUrl, IssuedAchievement, MicroCredential};
-use time::OffsetDateTime;
-
 use super::pipeline::{self, Document, IssueCommand, Outcome};
-use super::{issued, Issued};
+use super::{compose, issued, Award, Issued};
 use crate::auth::{self, Principal};
 use crate::db::{self, credentials::CredentialRow};
 use crate::domain::issuance::{IssueRequest, IssueRequestDoc};
 use crate::error::IssuerError;
-use crate::{achievements, institutions};
 use crate::{secrets, Issuer};
 
 /// Issues one credential from a request as sent (`header_key`: the `Idempotency-Key`).
@@ -69,38 +65,25 @@ pub(crate) async fn issue_request(
                 format!("no achievement `{}` in this institution", req.achievement),
             )
         })?;
-    let definition = achievements::definition(&ach)?;
-    let valid_until = req.valid_until.or_else(|| {
-        definition.validity_period.map(|p| {
-            p.after(
-                OffsetDateTime::now_utc()
-                    .replace_nanosecond(0)
-                    .expect("valid"),
-            )
-        })
-    });
-    let credential = MicroCredential {
-        id: String::new(),
-        issuer: institutions::awarding_body(app, &inst)?,
-        learner: req.learner.clone(),
-        achievement: IssuedAchievement {
-            id: HttpUrl::new("achievement", &app.urls.achievement(&inst.slug, &ach.slug))?,
-            version: u32::try_from(ach.version).unwrap_or(u32::MAX),
-            definition,
+    let credential = compose(
+        app,
+        &inst,
+        &ach,
+        req.learner.clone(),
+        Award {
+            grade: req.grade.clone(),
+            activity_start: req.activity_start,
+            activity_end: req.activity_end,
+            valid_until: req.valid_until,
+            evidence: req.evidence.clone(),
         },
-        issued: OffsetDateTime::UNIX_EPOCH,
-        valid_until,
-        grade: req.grade.clone(),
-        activity_start: req.activity_start,
-        activity_end: req.activity_end,
-        evidence: req.evidence.clone(),
-        status: Vec::new(),
-    };
+    )?;
     let cmd = IssueCommand {
         document: Document::Ours(Box::new(credential)),
         achievement: Some((ach.id.clone(), ach.version)),
         learner_name: req.learner.name.clone(),
         learner_email: req.learner_email.clone(),
+        learner_language: None,
         idempotency: req
             .idempotency_key
             .clone()

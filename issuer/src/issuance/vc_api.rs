@@ -136,6 +136,7 @@ pub async fn issue_document(
         achievement: None,
         learner_name,
         learner_email: None,
+        learner_language: None,
         idempotency: None,
         replaces: None,
         actor: p.actor.clone(),

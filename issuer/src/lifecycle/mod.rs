@@ -147,6 +147,7 @@ pub(crate) async fn replace(
             .map(|id| (id, i64::from(replacement.achievement.version))),
         learner_name: replacement.learner.name.clone(),
         learner_email: old.learner_email.clone(),
+        learner_language: None,
         document: Document::Ours(Box::new(replacement)),
         idempotency: None,
         replaces: Some(old.id.clone()),
