@@ -39,6 +39,7 @@ pub struct Application {
     pub demo_token: Option<String>,
     /// The database.
     pub pool: AnyPool,
+    jobs: Option<(Issuer, Option<microcred_issuer::notifications::mailer::Mailer>)>,
 }
 
 impl std::fmt::Debug for Application {
@@ -67,6 +68,9 @@ pub enum StartError {
     /// First-run set-up failed.
     #[error("first-run set-up failed: {0}")]
     Setup(String),
+    /// The mail settings are not usable.
+    #[error("{0}")]
+    Mail(String),
 }
 
 fn load_master_key(config: &Config) -> Result<MasterKey, StartError> {
@@ -191,7 +195,9 @@ impl Application {
             IssuerConfig {
                 public_url: public_url.clone(),
             },
-        );
+        )
+        .with_triggers(config.triggers.clone());
+        let mut jobs = None;
 
         let mut setup_token = None;
         let mut demo_token = None;
@@ -227,6 +233,30 @@ impl Application {
                 }
             }
             router = router.merge(microcred_issuer::router(issuer.clone()));
+            if config.background_jobs {
+                let mailer = match (&config.smtp_url, &config.mail_from) {
+                    (Some(url), Some(from)) => Some(
+                        microcred_issuer::notifications::mailer::Mailer::new(
+                            &microcred_issuer::notifications::mailer::MailConfig {
+                                smtp_url: url.clone(),
+                                from: from.clone(),
+                            },
+                            Arc::new(crate::wiring::VerifierQr(issuer.urls().clone())),
+                        )
+                        .map_err(|e| StartError::Mail(e.to_string()))?,
+                    ),
+                    (Some(_), None) => {
+                        return Err(StartError::Mail(
+                            "MICROCRED_SMTP_URL is set but MICROCRED_MAIL_FROM (the sender address) is not".into(),
+                        ))
+                    }
+                    _ => {
+                        tracing::warn!("no MICROCRED_SMTP_URL: e-mails to learners wait in the outbox until a mail server is configured");
+                        None
+                    }
+                };
+                jobs = Some((issuer.clone(), mailer));
+            }
         }
         if config.services.verifier {
             let (local, credentials): (
@@ -303,6 +333,7 @@ impl Application {
             setup_token,
             demo_token,
             pool,
+            jobs,
         })
     }
 
@@ -321,13 +352,20 @@ impl Application {
         self,
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        axum::serve(
+        let jobs = self
+            .jobs
+            .map(|(issuer, mailer)| tokio::spawn(microcred_issuer::jobs::run(issuer, mailer)));
+        let served = axum::serve(
             self.listener,
             self.router
                 .into_make_service_with_connect_info::<SocketAddr>(),
         )
         .with_graceful_shutdown(shutdown)
-        .await
+        .await;
+        if let Some(j) = jobs {
+            j.abort();
+        }
+        served
     }
 
     /// Serves until Ctrl-C / SIGTERM.

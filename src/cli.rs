@@ -52,6 +52,20 @@ pub struct ServeArgs {
     /// Take the client IP from X-Forwarded-For (only behind a trusted reverse proxy).
     #[arg(long, env = "MICROCRED_TRUST_FORWARDED_FOR")]
     pub trust_forwarded_for: bool,
+    /// SMTP server for learner e-mails: smtp://USER:PASSWORD@HOST:587 (STARTTLS required
+    /// unless the host is local or ?tls= says otherwise) or smtps://HOST:465. Without it,
+    /// messages wait in the outbox.
+    #[arg(long, env = "MICROCRED_SMTP_URL", hide_env_values = true)]
+    pub smtp_url: Option<String>,
+    /// Sender address of learner e-mails (the sender name is the institution's).
+    #[arg(long, env = "MICROCRED_MAIL_FROM")]
+    pub mail_from: Option<String>,
+    /// Seconds a worker holds a Moodle trigger item before another instance may take it over.
+    #[arg(long, env = "MICROCRED_TRIGGER_LEASE_SECONDS", default_value_t = 120)]
+    pub trigger_lease_seconds: u64,
+    /// First retry delay of a failed Moodle trigger item, in seconds (doubles up to an hour).
+    #[arg(long, env = "MICROCRED_TRIGGER_RETRY_SECONDS", default_value_t = 30)]
+    pub trigger_retry_seconds: u64,
 }
 
 /// A Data Integrity cryptosuite.

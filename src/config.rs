@@ -71,6 +71,15 @@ pub struct Config {
     pub insecure_did_web_http: bool,
     /// Use the first `X-Forwarded-For` address as the client IP (behind a trusted proxy).
     pub trust_forwarded_for: bool,
+    /// SMTP server for learner notifications (`smtp://user:pass@host:587`); none: messages
+    /// stay queued.
+    pub smtp_url: Option<String>,
+    /// Sender address of notifications.
+    pub mail_from: Option<String>,
+    /// Moodle trigger settings (lease, timeouts, retries).
+    pub triggers: microcred_issuer::triggers::TriggerConfig,
+    /// Run the background jobs (trigger worker, polls, mailer).
+    pub background_jobs: bool,
 }
 
 impl Config {
@@ -88,6 +97,10 @@ impl Config {
             max_body_bytes: 2 * 1024 * 1024,
             insecure_did_web_http: false,
             trust_forwarded_for: false,
+            smtp_url: None,
+            mail_from: None,
+            triggers: microcred_issuer::triggers::TriggerConfig::default(),
+            background_jobs: true,
         }
     }
 }
@@ -133,6 +146,13 @@ impl std::fmt::Debug for Config {
             .field("max_body_bytes", &self.max_body_bytes)
             .field("insecure_did_web_http", &self.insecure_did_web_http)
             .field("trust_forwarded_for", &self.trust_forwarded_for)
+            .field(
+                "smtp_url",
+                &self.smtp_url.as_deref().map(redact_url).unwrap_or_default(),
+            )
+            .field("mail_from", &self.mail_from)
+            .field("triggers", &self.triggers)
+            .field("background_jobs", &self.background_jobs)
             .finish()
     }
 }

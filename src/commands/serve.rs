@@ -54,6 +54,10 @@ pub async fn run(a: ServeArgs) -> ExitCode {
     config.rate_limit_per_minute = a.rate_limit_per_minute;
     config.max_body_bytes = a.max_body_bytes;
     config.trust_forwarded_for = a.trust_forwarded_for;
+    config.smtp_url = a.smtp_url;
+    config.mail_from = a.mail_from;
+    config.triggers.lease = std::time::Duration::from_secs(a.trigger_lease_seconds.max(1));
+    config.triggers.retry_base = std::time::Duration::from_secs(a.trigger_retry_seconds.max(1));
     let app = match Application::build(config).await {
         Ok(app) => app,
         Err(e) => {

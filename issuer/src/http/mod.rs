@@ -8,10 +8,12 @@ mod achievements;
 mod auth;
 mod credentials;
 mod extract;
+mod holder;
 mod institutions;
 mod lifecycle;
 mod public;
 mod setup;
+mod triggers;
 mod vc_api;
 
 use axum::routing::{delete, get, post};
@@ -88,6 +90,38 @@ pub fn router() -> Router<Issuer> {
             "/api/v1/institutions/{slug}/credentials/{code}/correct",
             post(lifecycle::correct),
         )
+        .route(
+            "/api/v1/institutions/{slug}/moodle",
+            post(triggers::connect).get(triggers::list),
+        )
+        .route("/api/v1/institutions/{slug}/moodle/{id}", get(triggers::get))
+        .route(
+            "/api/v1/institutions/{slug}/moodle/{id}/courses",
+            post(triggers::map_course).get(triggers::list_courses),
+        )
+        .route(
+            "/api/v1/institutions/{slug}/moodle/{id}/poll",
+            post(triggers::poll_now),
+        )
+        .route(
+            "/api/v1/institutions/{slug}/moodle-inbox",
+            get(triggers::inbox),
+        )
+        .route(
+            "/api/v1/institutions/{slug}/moodle-inbox/{id}/retry",
+            post(triggers::retry),
+        )
+        .route(
+            "/api/v1/institutions/{slug}/evaluations",
+            get(triggers::evaluations),
+        )
+        .route(
+            "/api/v1/institutions/{slug}/evaluations/{id}/reevaluate",
+            post(triggers::reevaluate),
+        )
+        .route(urls::ROUTE_MOODLE_HOOK, post(triggers::hook))
+        .route(urls::ROUTE_HOLDER_PAGE, get(holder::page))
+        .route(urls::ROUTE_HOLDER_JSON, get(holder::credential))
         .route("/credentials/issue", post(vc_api::issue))
         .route(urls::ROUTE_STATUS_LIST, get(public::status_list))
         .route(urls::ROUTE_DID_DOCUMENT, get(public::did_document))
@@ -104,7 +138,9 @@ pub fn router() -> Router<Issuer> {
         achievements::list, credentials::issue, credentials::list, credentials::issue_bulk,
         vc_api::issue, public::did_document, public::achievement, public::status_list,
         lifecycle::state, lifecycle::revoke, lifecycle::suspend, lifecycle::unsuspend,
-        lifecycle::renew, lifecycle::correct),
+        lifecycle::renew, lifecycle::correct, triggers::connect, triggers::list, triggers::get,
+        triggers::map_course, triggers::list_courses, triggers::poll_now, triggers::hook,
+        triggers::evaluations, triggers::reevaluate, triggers::inbox, triggers::retry),
     components(schemas(setup::SetupRequest, setup::TokenResponse,
         crate::domain::institution::NewInstitutionDoc, crate::domain::institution::InstitutionView,
         institutions::NewTokenRequest, institutions::RotatedKey, crate::auth::tokens::NewToken,
@@ -116,7 +152,12 @@ pub fn router() -> Router<Issuer> {
         vc_api::VcApiIssueRequest, vc_api::VcApiIssueResponse, lifecycle::StatusChangeRequest,
         crate::lifecycle::history::CredentialStateView, crate::lifecycle::history::EventView,
         crate::lifecycle::history::LinkView, crate::lifecycle::history::Links,
-        crate::lifecycle::correct::CorrectionRequest, crate::lifecycle::renew::RenewalRequest)),
+        crate::lifecycle::correct::CorrectionRequest, crate::lifecycle::renew::RenewalRequest,
+        crate::triggers::connections::ConnectRequest, crate::triggers::connections::ConnectionView,
+        crate::triggers::connections::MapCourseRequest, crate::triggers::connections::CourseView,
+        crate::triggers::poll::PollReport, crate::triggers::events::HookReceipt,
+        crate::triggers::views::EvaluationView, crate::triggers::views::InboxItemView,
+        crate::triggers::views::Reevaluation)),
     tags((name = "issuer", description = "Institutions, micro-credential definitions and issuing"))
 )]
 pub struct ApiDoc;

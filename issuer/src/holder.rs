@@ -1,0 +1,57 @@
+//! The learner's private page for one credential, reached from the link in their e-mail
+//! (`/holder/{code}/{token}`, the token an HMAC of the credential's key under a key derived
+//! from the master key): the credential's state, its verification link to share, and the
+//! signed credential to download (W3C VC 2.0 JSON, for a wallet). Exports to Europass and
+//! PDF join it in a later issue.
+
+use crate::db::{self, credentials::CredentialRow};
+use crate::error::IssuerError;
+use crate::Issuer;
+
+/// What the private page shows.
+#[derive(Debug, Clone)]
+pub struct Holding {
+    /// The stored credential.
+    pub credential: CredentialRow,
+    /// The title (English).
+    pub title: String,
+    /// The institution's legal name.
+    pub institution: String,
+    /// The page to share.
+    pub verification_url: String,
+    /// The download link.
+    pub download_url: String,
+}
+
+/// The credential behind a private link, if the token is right (else "not found", the same
+/// answer as for an unknown code, so a wrong token reveals nothing).
+pub async fn holding(app: &Issuer, code: &str, token: &str) -> Result<Holding, IssuerError> {
+    let not_found = || IssuerError::not_found("this private link");
+    if !microcred_core::urls::is_code(code) || token.len() > 64 {
+        return Err(not_found());
+    }
+    let mut c = app.db.read().await?;
+    let cred = db::credentials::find_credential_by_code(&mut c, code)
+        .await?
+        .ok_or_else(not_found)?;
+    if !app.master.is_holder_token(&cred.id, token) {
+        return Err(not_found());
+    }
+    let inst = db::institutions::find_institution(&mut c, &cred.institution_id)
+        .await?
+        .ok_or_else(not_found)?;
+    let doc: serde_json::Value = serde_json::from_str(&cred.document)
+        .map_err(|e| IssuerError::stored(format!("credential {} (document)", cred.code), e))?;
+    let achievement = &doc["credentialSubject"]["achievement"];
+    let title = achievement["name"]
+        .as_str()
+        .unwrap_or("Micro-credential")
+        .to_owned();
+    Ok(Holding {
+        title,
+        institution: inst.legal_name,
+        verification_url: app.urls.verification_page(&cred.code),
+        download_url: app.urls.holder_json(&cred.code, token),
+        credential: cred,
+    })
+}

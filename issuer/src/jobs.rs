@@ -1,0 +1,62 @@
+//! The issuer's background work, run by every instance (they coordinate through the
+//! database: leases on inbox items and messages, a compare-and-set on each connection's next
+//! poll): the trigger worker (every second), the Moodle poll scheduler (every 15 seconds)
+//! and the mailer (every 5 seconds). A failing pass is logged and the next one runs anyway.
+
+use std::future::Future;
+use std::time::Duration;
+
+use crate::notifications::mailer::{self, Mailer};
+use crate::triggers::{poll, worker};
+use crate::Issuer;
+
+async fn every<F, Fut>(period: Duration, what: &'static str, mut f: F)
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<usize, crate::IssuerError>>,
+{
+    let mut tick = tokio::time::interval(period);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        // Keep going while there is work, so a backlog drains at full speed.
+        loop {
+            match f().await {
+                Ok(0) => break,
+                Ok(_) => continue,
+                Err(e) => {
+                    tracing::error!(job = what, error = %e, "background job failed; retrying at the next tick");
+                    break;
+                }
+            }
+        }
+    }
+}
+
+/// Runs the background jobs until the returned future is dropped. Without a mailer, messages
+/// stay queued in the outbox.
+pub async fn run(app: Issuer, mailer: Option<Mailer>) {
+    let w = app.clone();
+    let p = app.clone();
+    let worker = every(Duration::from_secs(1), "trigger worker", move || {
+        let a = w.clone();
+        async move { worker::run_due(&a).await }
+    });
+    let polls = every(Duration::from_secs(15), "Moodle poll", move || {
+        let a = p.clone();
+        async move { poll::poll_due(&a).await.map(|_| 0) }
+    });
+    match mailer {
+        Some(m) => {
+            let mail = every(Duration::from_secs(5), "mailer", move || {
+                let a = app.clone();
+                let m = m.clone();
+                async move { mailer::deliver_due(&a, &m).await }
+            });
+            tokio::join!(worker, polls, mail);
+        }
+        None => {
+            tokio::join!(worker, polls);
+        }
+    }
+}
