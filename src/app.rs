@@ -39,7 +39,10 @@ pub struct Application {
     pub demo_token: Option<String>,
     /// The database.
     pub pool: AnyPool,
-    jobs: Option<(Issuer, Option<microcred_issuer::notifications::mailer::Mailer>)>,
+    jobs: Option<(
+        Issuer,
+        Option<microcred_issuer::notifications::mailer::Mailer>,
+    )>,
 }
 
 impl std::fmt::Debug for Application {

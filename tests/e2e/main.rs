@@ -2,6 +2,7 @@
 
 mod cli;
 mod integrity;
+mod moodle;
 mod service;
 mod status;
 pub mod support;

@@ -74,11 +74,13 @@ pub async fn find_evaluation(
     institution_id: &str,
     id: &str,
 ) -> Result<Option<EvaluationRow>, sqlx::Error> {
-    sqlx::query_as(&format!("{SELECT} WHERE e.institution_id = $1 AND e.id = $2"))
-        .bind(institution_id)
-        .bind(id)
-        .fetch_optional(c)
-        .await
+    sqlx::query_as(&format!(
+        "{SELECT} WHERE e.institution_id = $1 AND e.id = $2"
+    ))
+    .bind(institution_id)
+    .bind(id)
+    .fetch_optional(c)
+    .await
 }
 
 /// An institution's evaluations, newest first, for one Moodle user and/or one achievement.

@@ -120,11 +120,13 @@ pub async fn update_moodle_poll_result(
     at: i64,
     error: Option<&str>,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE moodle_connections SET last_poll_at = $1, last_poll_error = $2 WHERE id = $3")
-        .bind(at)
-        .bind(error)
-        .bind(id)
-        .execute(c)
-        .await?;
+    sqlx::query(
+        "UPDATE moodle_connections SET last_poll_at = $1, last_poll_error = $2 WHERE id = $3",
+    )
+    .bind(at)
+    .bind(error)
+    .bind(id)
+    .execute(c)
+    .await?;
     Ok(())
 }

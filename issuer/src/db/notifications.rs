@@ -83,10 +83,12 @@ pub async fn claim_notification(
     if r.rows_affected() != 1 {
         return Ok(None);
     }
-    sqlx::query_as(&format!("SELECT {COLUMNS} FROM notifications WHERE id = $1"))
-        .bind(id)
-        .fetch_optional(c)
-        .await
+    sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM notifications WHERE id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(c)
+    .await
 }
 
 /// Marks a message sent.

@@ -118,15 +118,21 @@ pub async fn claim_inbox_item(
     if r.rows_affected() != 1 {
         return Ok(None);
     }
-    sqlx::query_as(&format!("SELECT {COLUMNS} FROM trigger_inbox WHERE id = $1"))
-        .bind(id)
-        .fetch_optional(c)
-        .await
+    sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM trigger_inbox WHERE id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(c)
+    .await
 }
 
 /// Marks an item done (with what happened, in `detail`'s place for errors: `last_error` is
 /// cleared).
-pub async fn finish_inbox_item(c: &mut AnyConnection, id: &str, at: i64) -> Result<(), sqlx::Error> {
+pub async fn finish_inbox_item(
+    c: &mut AnyConnection,
+    id: &str,
+    at: i64,
+) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE trigger_inbox SET state = 'done', locked_until = NULL, last_error = NULL, finished_at = $1 WHERE id = $2")
         .bind(at)
         .bind(id)

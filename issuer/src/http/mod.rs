@@ -94,7 +94,10 @@ pub fn router() -> Router<Issuer> {
             "/api/v1/institutions/{slug}/moodle",
             post(triggers::connect).get(triggers::list),
         )
-        .route("/api/v1/institutions/{slug}/moodle/{id}", get(triggers::get))
+        .route(
+            "/api/v1/institutions/{slug}/moodle/{id}",
+            get(triggers::get),
+        )
         .route(
             "/api/v1/institutions/{slug}/moodle/{id}/courses",
             post(triggers::map_course).get(triggers::list_courses),

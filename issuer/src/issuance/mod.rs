@@ -12,7 +12,9 @@ use serde::Serialize;
 use time::OffsetDateTime;
 
 use crate::auth::{self, Principal};
-use crate::db::{self, achievements::AchievementRow, credentials::CredentialRow, institutions::InstitutionRow};
+use crate::db::{
+    self, achievements::AchievementRow, credentials::CredentialRow, institutions::InstitutionRow,
+};
 use crate::error::IssuerError;
 use crate::{achievements, institutions, Issuer};
 

@@ -199,15 +199,14 @@ async fn compose(app: &Issuer, mailer: &Mailer, n: &NotificationRow) -> Result<M
         .message_id(Some(format!("<{}@{host}>", n.id)));
     let message = if n.kind == super::ISSUED {
         let key = payload["credentialKey"].as_str().unwrap_or_default();
-        let holder = app
-            .urls
-            .holder_page(&code, &app.master.holder_token(key));
+        let holder = app.urls.holder_page(&code, &app.master.holder_token(key));
         let title = payload["title"][lang]
             .as_str()
             .or_else(|| payload["title"]["en"].as_str())
             .unwrap_or_default();
         let name = payload["learnerName"].as_str().unwrap_or_default();
-        let (subject, text, html) = issued_texts(lang, name, title, &inst.legal_name, &verify, &holder);
+        let (subject, text, html) =
+            issued_texts(lang, name, title, &inst.legal_name, &verify, &holder);
         let qr = mailer.qr.png(&code);
         builder
             .subject(subject)
@@ -256,7 +255,9 @@ fn issued_texts(
         (
             format!("Your micro-credential: {title}"),
             format!("Hello {name},"),
-            format!("{institution} has issued you the micro-credential “{title}”, digitally signed."),
+            format!(
+                "{institution} has issued you the micro-credential “{title}”, digitally signed."
+            ),
             "Anyone can verify it at (or by scanning the QR code):",
             "Your private page (download, share):",
             "Keep this private link to yourself; give employers the verification link.",
@@ -345,9 +346,18 @@ mod tests {
 
     #[test]
     fn the_issued_message_speaks_the_learners_language() {
-        let (subject, text, html) =
-            issued_texts("ro", "Ana", "Protecția datelor", "ASE", "https://v", "https://h");
-        assert_eq!(subject, "Micro-credențialul dumneavoastră: Protecția datelor");
+        let (subject, text, html) = issued_texts(
+            "ro",
+            "Ana",
+            "Protecția datelor",
+            "ASE",
+            "https://v",
+            "https://h",
+        );
+        assert_eq!(
+            subject,
+            "Micro-credențialul dumneavoastră: Protecția datelor"
+        );
         assert!(text.contains("https://h"));
         assert!(html.contains("cid:qr"));
         assert_eq!(language(&serde_json::json!({"language": "ro_md"})), "ro");

@@ -8,8 +8,7 @@ pub mod mailer;
 use sqlx::AnyConnection;
 
 use crate::db::{
-    self, credentials::CredentialRow, institutions::InstitutionRow,
-    notifications::NewNotification,
+    self, credentials::CredentialRow, institutions::InstitutionRow, notifications::NewNotification,
 };
 use crate::error::IssuerError;
 use crate::secrets;

@@ -196,11 +196,13 @@ pub async fn list(
 ) -> Result<Vec<ConnectionView>, IssuerError> {
     let mut c = app.db.read().await?;
     let inst = auth::institution_for(&mut c, p, inst_slug).await?;
-    Ok(db::moodle_connections::list_moodle_connections(&mut c, &inst.id)
-        .await?
-        .iter()
-        .map(|r| view(app, r, None))
-        .collect())
+    Ok(
+        db::moodle_connections::list_moodle_connections(&mut c, &inst.id)
+            .await?
+            .iter()
+            .map(|r| view(app, r, None))
+            .collect(),
+    )
 }
 
 /// One connection.
@@ -259,9 +261,7 @@ pub async fn map_course(
     req: MapCourseRequest,
 ) -> Result<CourseView, IssuerError> {
     let (field, value) = match &req.course {
-        serde_json::Value::Number(n) if n.as_i64().is_some_and(|i| i > 0) => {
-            ("id", n.to_string())
-        }
+        serde_json::Value::Number(n) if n.as_i64().is_some_and(|i| i > 0) => ("id", n.to_string()),
         serde_json::Value::String(s) if s.trim().parse::<i64>().is_ok_and(|i| i > 0) => {
             ("id", s.trim().to_owned())
         }
@@ -309,9 +309,7 @@ pub async fn map_course(
             IssuerError::invalid(
                 "course",
                 "/course",
-                format!(
-                    "Moodle has no course with {field} `{value}` visible to the token's user"
-                ),
+                format!("Moodle has no course with {field} `{value}` visible to the token's user"),
             )
         })?;
     let mut tx = app.db.write().await?;

@@ -125,7 +125,13 @@ pub fn parse_body(body: &[u8]) -> Result<serde_json::Value, IssuerError> {
 pub fn read_event(v: &serde_json::Value) -> Result<Event, IssuerError> {
     let name = field(v, &["eventname", "event"])
         .and_then(text)
-        .ok_or_else(|| IssuerError::invalid("event", "/eventname", "the event's name (eventname) is missing"))?;
+        .ok_or_else(|| {
+            IssuerError::invalid(
+                "event",
+                "/eventname",
+                "the event's name (eventname) is missing",
+            )
+        })?;
     let user = id(field(v, &["relateduserid", "learner"])).ok_or_else(|| {
         IssuerError::invalid(
             "event",
@@ -150,7 +156,10 @@ pub fn read_event(v: &serde_json::Value) -> Result<Event, IssuerError> {
 }
 
 fn same(a: &str, b: &str) -> bool {
-    let (x, y) = (secrets::sha256_hex(a.as_bytes()), secrets::sha256_hex(b.as_bytes()));
+    let (x, y) = (
+        secrets::sha256_hex(a.as_bytes()),
+        secrets::sha256_hex(b.as_bytes()),
+    );
     x.len() == y.len()
         && x.bytes()
             .zip(y.bytes())
@@ -215,12 +224,10 @@ pub async fn receive(
     } else {
         // Not signed: the secret must come as a bearer header or in the body.
         let value = parse_body(body).ok();
-        let given = auth.bearer.clone().or_else(|| {
-            value
-                .as_ref()
-                .and_then(|v| v.get("token"))
-                .and_then(text)
-        });
+        let given = auth
+            .bearer
+            .clone()
+            .or_else(|| value.as_ref().and_then(|v| v.get("token")).and_then(text));
         match given {
             Some(g) if same(&g, &secret) => {}
             Some(_) => return Err(unknown()),
@@ -256,7 +263,8 @@ pub async fn receive(
             ));
         }
     }
-    let mapped = db::moodle_courses::list_moodle_courses_of(&mut tx, &conn.id, event.course).await?;
+    let mapped =
+        db::moodle_courses::list_moodle_courses_of(&mut tx, &conn.id, event.course).await?;
     if mapped.is_empty() {
         tx.commit().await?;
         return Ok(HookReceipt {
@@ -339,12 +347,19 @@ mod tests {
     fn local_webhooks_get_data_with_mixed_types_is_read() {
         let v = parse_body(br#"{"eventname":"\\core\\event\\course_completed","objectid":"88","userid":"2","courseid":"5","relateduserid":"17","other":null,"timecreated":1733401260,"host":"moodle.example.org","token":"s3cr3t","extra":""}"#).unwrap();
         let e = read_event(&v).unwrap();
-        assert_eq!((e.user, e.course), (17, 5), "the learner is relateduserid, not userid");
+        assert_eq!(
+            (e.user, e.course),
+            (17, 5),
+            "the learner is relateduserid, not userid"
+        );
     }
 
     #[test]
     fn a_missing_learner_is_named() {
-        let v = parse_body(br#"{"eventname":"\\core\\event\\course_completed","courseid":5,"userid":2}"#).unwrap();
+        let v = parse_body(
+            br#"{"eventname":"\\core\\event\\course_completed","courseid":5,"userid":2}"#,
+        )
+        .unwrap();
         let e = read_event(&v).unwrap_err().to_string();
         assert!(e.contains("relateduserid"), "{e}");
     }

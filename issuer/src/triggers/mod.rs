@@ -78,9 +78,12 @@ pub(crate) fn hook_secret_of(
     app: &Issuer,
     conn: &MoodleConnectionRow,
 ) -> Result<String, IssuerError> {
-    let s = app.master.decrypt(&conn.hook_secret_encrypted).map_err(|e| {
-        IssuerError::stored(format!("Moodle connection {} (event secret)", conn.id), e)
-    })?;
+    let s = app
+        .master
+        .decrypt(&conn.hook_secret_encrypted)
+        .map_err(|e| {
+            IssuerError::stored(format!("Moodle connection {} (event secret)", conn.id), e)
+        })?;
     String::from_utf8(s).map_err(|e| {
         IssuerError::stored(format!("Moodle connection {} (event secret)", conn.id), e)
     })

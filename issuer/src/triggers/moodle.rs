@@ -180,7 +180,10 @@ impl CompletionStatus {
     /// When the course was completed: the latest criterion's time (Moodle gives no overall
     /// time here).
     pub fn completed_at(&self) -> Option<i64> {
-        self.completions.iter().filter_map(|c| c.timecompleted).max()
+        self.completions
+            .iter()
+            .filter_map(|c| c.timecompleted)
+            .max()
     }
 }
 
@@ -425,7 +428,10 @@ impl MoodleClient {
     pub async fn best_grade(&self, quiz_id: i64, user_id: i64) -> Result<BestGrade, MoodleError> {
         self.call(
             "mod_quiz_get_user_best_grade",
-            &[("quizid", quiz_id.to_string()), ("userid", user_id.to_string())],
+            &[
+                ("quizid", quiz_id.to_string()),
+                ("userid", user_id.to_string()),
+            ],
         )
         .await
     }

@@ -62,8 +62,7 @@ pub async fn poll_connection(
         let mut by_course: BTreeMap<i64, Vec<(String, Needs, bool)>> = BTreeMap::new();
         for m in &mapped {
             let Some(ach) =
-                db::achievements::find_current_achievement_by_id(&mut c, &m.achievement_id)
-                    .await?
+                db::achievements::find_current_achievement_by_id(&mut c, &m.achievement_id).await?
             else {
                 continue;
             };
@@ -120,8 +119,9 @@ pub async fn poll_connection(
                 let rec = record::read(&client, course, u.id, None, &needs).await?;
                 let fp = record::fingerprint(&rec);
                 let mut tx = app.db.write().await?;
-                let seen = db::moodle_observations::find_observation(&mut tx, &conn.id, course, u.id)
-                    .await?;
+                let seen =
+                    db::moodle_observations::find_observation(&mut tx, &conn.id, course, u.id)
+                        .await?;
                 if seen.as_deref() != Some(fp.as_str()) {
                     let now = db::now();
                     let queued = db::trigger_inbox::insert_inbox_item(
@@ -167,8 +167,13 @@ pub async fn poll_connection(
 async fn record_result(app: &Issuer, conn: &MoodleConnectionRow, error: Option<String>) {
     let r = async {
         let mut c = app.db.read().await?;
-        db::moodle_connections::update_moodle_poll_result(&mut c, &conn.id, db::now(), error.as_deref())
-            .await
+        db::moodle_connections::update_moodle_poll_result(
+            &mut c,
+            &conn.id,
+            db::now(),
+            error.as_deref(),
+        )
+        .await
     }
     .await;
     if let Err(e) = r {
@@ -188,8 +193,13 @@ pub async fn poll_due(app: &Issuer) -> Result<usize, IssuerError> {
         let minutes = conn.poll_minutes.unwrap_or(60);
         let claimed = {
             let mut c = app.db.read().await?;
-            db::moodle_connections::claim_moodle_poll(&mut c, &conn.id, conn.next_poll_at, now + minutes * 60)
-                .await?
+            db::moodle_connections::claim_moodle_poll(
+                &mut c,
+                &conn.id,
+                conn.next_poll_at,
+                now + minutes * 60,
+            )
+            .await?
         };
         if !claimed {
             continue;

@@ -101,7 +101,10 @@ pub async fn read(
     if !needs.quizzes.is_empty() {
         let listed = client.quizzes(course_id).await?;
         for name in &needs.quizzes {
-            let Some(q) = listed.iter().find(|q| q.name.as_deref() == Some(name.as_str())) else {
+            let Some(q) = listed
+                .iter()
+                .find(|q| q.name.as_deref() == Some(name.as_str()))
+            else {
                 continue;
             };
             let result = match q.grade {

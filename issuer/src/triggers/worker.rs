@@ -84,8 +84,7 @@ pub async fn process_by_id(app: &Issuer, id: &str) -> Result<bool, IssuerError> 
             });
             tracing::warn!(item = %item.id, attempt = item.attempts, error = %message, retry = next.is_some(), "trigger item failed");
             let mut c = app.db.read().await?;
-            db::trigger_inbox::fail_inbox_item(&mut c, &item.id, &message, next, db::now())
-                .await?;
+            db::trigger_inbox::fail_inbox_item(&mut c, &item.id, &message, next, db::now()).await?;
         }
     }
     Ok(true)
@@ -109,10 +108,14 @@ async fn process(app: &Issuer, item: &InboxRow) -> Result<(), ItemError> {
         let mut c = app.db.read().await?;
         let conn = db::moodle_connections::find_moodle_connection(&mut c, &item.connection_id)
             .await?
-            .ok_or_else(|| IssuerError::not_found(format!("Moodle connection {}", item.connection_id)))?;
+            .ok_or_else(|| {
+                IssuerError::not_found(format!("Moodle connection {}", item.connection_id))
+            })?;
         let inst = db::institutions::find_institution(&mut c, &conn.institution_id)
             .await?
-            .ok_or_else(|| IssuerError::not_found(format!("institution {}", conn.institution_id)))?;
+            .ok_or_else(|| {
+                IssuerError::not_found(format!("institution {}", conn.institution_id))
+            })?;
         let mapped =
             db::moodle_courses::list_moodle_courses_of(&mut c, &conn.id, item.course_id).await?;
         let mut achs = Vec::new();
@@ -157,27 +160,38 @@ async fn process(app: &Issuer, item: &InboxRow) -> Result<(), ItemError> {
         }
         return Ok(());
     };
-    let record = record::read(
-        &client,
-        item.course_id,
-        user.id,
-        user.auth.clone(),
-        &needs,
-    )
-    .await?;
+    let record = record::read(&client, item.course_id, user.id, user.auth.clone(), &needs).await?;
     let name = user.name();
     for (ach, rules) in work {
         let evaluation = rules.evaluate(&record);
         if !evaluation.earned {
-            record_evaluation(app, item, &conn, &ach, Some(&name), "not_met", &evaluation.reasons, None)
-                .await?;
+            record_evaluation(
+                app,
+                item,
+                &conn,
+                &ach,
+                Some(&name),
+                "not_met",
+                &evaluation.reasons,
+                None,
+            )
+            .await?;
             continue;
         }
         if user.suspended == Some(true) {
             let mut reasons = evaluation.reasons.clone();
             reasons.push("the learner's Moodle account is suspended".into());
-            record_evaluation(app, item, &conn, &ach, Some(&name), "not_met", &reasons, None)
-                .await?;
+            record_evaluation(
+                app,
+                item,
+                &conn,
+                &ach,
+                Some(&name),
+                "not_met",
+                &reasons,
+                None,
+            )
+            .await?;
             continue;
         }
         let repeat_at = rules.allow_repeats().then(|| match &record.completion {
@@ -199,7 +213,8 @@ async fn process(app: &Issuer, item: &InboxRow) -> Result<(), ItemError> {
             .filter(|e| e.contains('@') && e.len() <= 320);
         if let Some(e) = &email {
             identities.push(
-                LearnerIdentity::hashed(IdentityType::Email, e, &salt).map_err(IssuerError::from)?,
+                LearnerIdentity::hashed(IdentityType::Email, e, &salt)
+                    .map_err(IssuerError::from)?,
             );
         }
         let learner_name = if name.trim().is_empty() {
@@ -218,8 +233,17 @@ async fn process(app: &Issuer, item: &InboxRow) -> Result<(), ItemError> {
             .is_some()
         {
             tx.rollback().await?;
-            already_issued(app, item, &conn, &ach, &name, &evaluation.reasons, &inst.id, &key)
-                .await?;
+            already_issued(
+                app,
+                item,
+                &conn,
+                &ach,
+                &name,
+                &evaluation.reasons,
+                &inst.id,
+                &key,
+            )
+            .await?;
             continue;
         }
         let activity_end = match &record.completion {
@@ -267,8 +291,17 @@ async fn process(app: &Issuer, item: &InboxRow) -> Result<(), ItemError> {
             }
             Outcome::KeyTaken => {
                 tx.rollback().await?;
-                already_issued(app, item, &conn, &ach, &name, &evaluation.reasons, &inst.id, &key)
-                    .await?;
+                already_issued(
+                    app,
+                    item,
+                    &conn,
+                    &ach,
+                    &name,
+                    &evaluation.reasons,
+                    &inst.id,
+                    &key,
+                )
+                .await?;
             }
         }
     }
