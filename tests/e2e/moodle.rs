@@ -771,3 +771,211 @@ async fn two_instances_on_one_postgresql_issue_each_of_200_completions_exactly_o
     );
     second.stop().await;
 }
+
+/// The binary, serving on `port` with its data in `dir`, writing its log to `log`.
+fn serve_binary(
+    dir: &std::path::Path,
+    port: u16,
+    smtp: SocketAddr,
+    log: &std::path::Path,
+) -> std::process::Child {
+    let log = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(log)
+        .unwrap();
+    std::process::Command::new(env!("CARGO_BIN_EXE_microcred"))
+        .args([
+            "serve",
+            "--bind",
+            &format!("127.0.0.1:{port}"),
+            "--data-dir",
+        ])
+        .arg(dir)
+        .env("MICROCRED_SMTP_URL", format!("smtp://{smtp}"))
+        .env("MICROCRED_MAIL_FROM", "credentials@microcred.test")
+        .env("MICROCRED_TRIGGER_LEASE_SECONDS", "2")
+        .env("MICROCRED_TRIGGER_RETRY_SECONDS", "1")
+        .env("RUST_LOG", "info")
+        .env_remove("DATABASE_URL")
+        .stdout(log.try_clone().unwrap())
+        .stderr(log)
+        .spawn()
+        .unwrap()
+}
+
+async fn wait_ready(http: &reqwest::Client, base: &str) {
+    eventually("the server", || async {
+        http.get(format!("{base}/health"))
+            .send()
+            .await
+            .ok()
+            .filter(|r| r.status().is_success())
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_process_killed_in_the_middle_of_200_completions_issues_each_exactly_once_after_restart()
+{
+    let fake = crowd(200);
+    // Moodle answers slowly, so the batch is still running when the process is killed.
+    fake.with(|l| l.delay_ms = 10);
+    let (moodle, smtp) = start_fake(&fake).await;
+    let dir = std::env::temp_dir().join(format!(
+        "microcred-kill-{}",
+        microcred_issuer::secrets::new_id()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    let log = dir.join("microcred.log");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let base = format!("http://127.0.0.1:{port}");
+    let http = reqwest::Client::new();
+    let mut child = serve_binary(&dir.join("data"), port, smtp, &log);
+    wait_ready(&http, &base).await;
+    let text = std::fs::read_to_string(&log).unwrap();
+    let setup = text
+        .split("setup_token=")
+        .nth(1)
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_owned();
+    let post = |path: String, token: Option<String>, body: Value| {
+        let mut r = http.post(format!("{base}{path}")).json(&body);
+        if let Some(t) = token {
+            r = r.bearer_auth(t);
+        }
+        async move {
+            let r = r.send().await.unwrap();
+            let s = r.status();
+            let b: Value = r.json().await.unwrap_or(Value::Null);
+            assert!(s.is_success(), "{s} {b}");
+            b
+        }
+    };
+    let admin = post("/api/v1/setup".into(), None, json!({"setupToken": setup})).await["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    post("/api/v1/institutions".into(), Some(admin.clone()), json!({"slug": "ase", "legalName": "ASE", "registrationNumber": "1002600012345", "country": "MD"})).await;
+    let token = post(
+        "/api/v1/institutions/ase/tokens".into(),
+        Some(admin),
+        json!({"label": "registrar"}),
+    )
+    .await["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    post(
+        "/api/v1/institutions/ase/achievements".into(),
+        Some(token.clone()),
+        json!({"slug": "gdpr-moodle", "definition": fixture("achievements/good/gdpr-moodle.json")}),
+    )
+    .await;
+    let conn = post(
+        "/api/v1/institutions/ase/moodle".into(),
+        Some(token.clone()),
+        json!({"siteUrl": moodle, "token": TOKEN}),
+    )
+    .await;
+    let (conn_id, secret) = (
+        conn["id"].as_str().unwrap().to_owned(),
+        conn["hookSecret"].as_str().unwrap().to_owned(),
+    );
+    post(
+        format!("/api/v1/institutions/ase/moodle/{conn_id}/courses"),
+        Some(token.clone()),
+        json!({"course": 5, "achievement": "gdpr-moodle"}),
+    )
+    .await;
+    for i in 0..200i64 {
+        let body = json!({"event": COMPLETED, "learner": (1000 + i).to_string(), "course": "5", "objectid": (5000 + i).to_string()});
+        let r = http
+            .post(format!("{base}/api/v1/hooks/moodle/{conn_id}"))
+            .bearer_auth(&secret)
+            .body(body.to_string())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::ACCEPTED);
+    }
+    let count = |http: reqwest::Client, token: String, base: String| async move {
+        match http
+            .get(format!(
+                "{base}/api/v1/institutions/ase/credentials?limit=500"
+            ))
+            .bearer_auth(token)
+            .send()
+            .await
+        {
+            Ok(r) => r
+                .json::<Value>()
+                .await
+                .ok()
+                .and_then(|v| v.as_array().map(Vec::len)),
+            Err(_) => None,
+        }
+    };
+    let before = eventually("some credentials", || {
+        let f = count(http.clone(), token.clone(), base.clone());
+        async move { f.await.filter(|n| (20..200).contains(n)) }
+    })
+    .await;
+    child.kill().unwrap(); // SIGKILL: no shutdown, a transaction may be cut mid-way.
+    child.wait().unwrap();
+
+    let mut child = serve_binary(&dir.join("data"), port, smtp, &log);
+    wait_ready(&http, &base).await;
+    let done = eventually("200 credentials after the restart", || {
+        let f = count(http.clone(), token.clone(), base.clone());
+        async move { f.await.filter(|n| *n >= 200) }
+    })
+    .await;
+    // Let the leases of the killed process expire and any straggler run.
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    let all: Value = http
+        .get(format!(
+            "{base}/api/v1/institutions/ase/credentials?limit=500"
+        ))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let mut names: Vec<String> = all
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["credential"]["credentialSubject"]["name"].to_string())
+        .collect();
+    names.sort();
+    names.dedup();
+    let pending: Value = http
+        .get(format!(
+            "{base}/api/v1/institutions/ase/moodle-inbox?state=pending"
+        ))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(before < 200, "killed mid-batch ({before} issued)");
+    assert_eq!(done, 200);
+    assert_eq!(all.as_array().unwrap().len(), 200, "never twice");
+    assert_eq!(names.len(), 200, "never skipped");
+    assert_eq!(pending, json!([]), "the inbox is drained");
+}
