@@ -178,6 +178,19 @@ fn the_readme_walk_is_the_walkthrough_script() {
 }
 
 #[test]
+fn the_moodle_walk_is_the_moodle_walk_script() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let doc = std::fs::read_to_string(root.join("docs/moodle.md")).unwrap();
+    let script = std::fs::read_to_string(root.join("examples/moodle-walk.sh")).unwrap();
+    let in_doc = between(&doc, "<!-- walk:begin -->\n```sh\n", "```\n<!-- walk:end -->");
+    let in_script = between(&script, "# --- walk:begin\n", "# --- walk:end\n");
+    assert_eq!(
+        in_doc, in_script,
+        "docs/moodle.md's walk and examples/moodle-walk.sh must be the same commands"
+    );
+}
+
+#[test]
 fn the_log_has_no_colour_codes_when_written_to_a_file_and_names_the_setup_token() {
     let dir = tempdir();
     let log = std::fs::File::create(dir.join("microcred.log")).unwrap();

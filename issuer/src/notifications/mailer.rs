@@ -308,8 +308,8 @@ fn state_texts(lang: &str, state: &str, institution: &str, verify: &str) -> (Str
 mod tests {
     use super::*;
 
-    #[test]
-    fn an_smtp_url_to_another_host_requires_starttls() {
+    #[tokio::test]
+    async fn an_smtp_url_to_another_host_requires_starttls() {
         struct NoQr;
         impl QrImages for NoQr {
             fn png(&self, _: &str) -> Vec<u8> {
