@@ -14,7 +14,7 @@ exec 3>&1 > >(tee "$out" >&3)
 tee_pid=$!
 
 # --- walk:begin
-cargo build --release --bin microcred --bin fake-moodle
+cargo build --release -p microcred -p microcred-fake-moodle
 R=$PWD && cd "$(mktemp -d)"
 # A fake Moodle (web services as Moodle answers them) with an SMTP sink, standing in for yours.
 $R/target/release/fake-moodle --bind 127.0.0.1:9090 --smtp 127.0.0.1:2525 > fake-moodle.log 2>&1 &

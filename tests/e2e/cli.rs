@@ -182,7 +182,11 @@ fn the_moodle_walk_is_the_moodle_walk_script() {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let doc = std::fs::read_to_string(root.join("docs/moodle.md")).unwrap();
     let script = std::fs::read_to_string(root.join("examples/moodle-walk.sh")).unwrap();
-    let in_doc = between(&doc, "<!-- walk:begin -->\n```sh\n", "```\n<!-- walk:end -->");
+    let in_doc = between(
+        &doc,
+        "<!-- walk:begin -->\n```sh\n",
+        "```\n<!-- walk:end -->",
+    );
     let in_script = between(&script, "# --- walk:begin\n", "# --- walk:end\n");
     assert_eq!(
         in_doc, in_script,

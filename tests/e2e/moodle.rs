@@ -979,3 +979,69 @@ async fn a_process_killed_in_the_middle_of_200_completions_issues_each_exactly_o
     assert_eq!(names.len(), 200, "never skipped");
     assert_eq!(pending, json!([]), "the inbox is drained");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn moodles_refusals_are_reasons_or_failures_each_in_moodles_words() {
+    let w = world_with(Backend::Sqlite, Fake::standard(), |c| {
+        c.triggers.max_attempts = 1
+    })
+    .await;
+    let (conn, secret) = w.connect(None).await;
+    // A learner who is not enrolled: Moodle's answer is the evaluation's reason.
+    w.event(&conn, &secret, COMPLETED, 20, "70").await;
+    let evs = eventually("the evaluation", || async {
+        let e = w.evaluations("?learner=20").await;
+        (!e.is_empty()).then_some(e)
+    })
+    .await;
+    assert_eq!(evs[0]["outcome"], "not_met");
+    assert!(
+        evs[0]["reasons"].to_string().contains("usernotenroled"),
+        "{}",
+        evs[0]
+    );
+    // A capability the token's user lacks: a failure of the connection, named.
+    w.fake.complete(5, 17, 1_733_401_260);
+    w.fake.grade_quiz(7, 17, 9.0);
+    w.fake
+        .with(|l| l.denied.insert("mod_quiz_get_user_best_grade".into()));
+    w.event(&conn, &secret, COMPLETED, 17, "71").await;
+    let failed = eventually("the failure", || async {
+        let f = w.inbox("failed").await;
+        (!f.is_empty()).then_some(f)
+    })
+    .await;
+    let why = failed[0]["lastError"].as_str().unwrap();
+    assert!(
+        why.contains("mod_quiz_get_user_best_grade") && why.contains("nopermissions"),
+        "{why}"
+    );
+    // A slow Moodle (slower than the call timeout): a failure too, then a retry by hand issues.
+    w.fake.with(|l| {
+        l.denied.clear();
+        l.delay_ms = 4_000;
+    });
+    w.event(&conn, &secret, COMPLETED, 17, "72").await;
+    let slow = eventually("the timeout", || async {
+        let f = w.inbox("failed").await;
+        f.into_iter()
+            .find(|i| i["lastError"].as_str().unwrap().contains("did not answer"))
+    })
+    .await;
+    w.fake.with(|l| l.delay_ms = 0);
+    w.app
+        .client(&w.token)
+        .post(
+            &format!(
+                "/api/v1/institutions/ase/moodle-inbox/{}/retry",
+                slow["id"].as_str().unwrap()
+            ),
+            json!({}),
+        )
+        .await
+        .expect(StatusCode::OK);
+    eventually("the credential", || async {
+        (w.credentials().await.len() == 1).then_some(())
+    })
+    .await;
+}

@@ -120,6 +120,8 @@ pub struct Live {
     pub delay_ms: u64,
     /// Calls per function.
     pub calls: BTreeMap<String, u64>,
+    /// Functions whose capability the token's user lacks (they answer `nopermissions`).
+    pub denied: BTreeSet<String>,
 }
 
 /// The fake's state.
@@ -338,6 +340,13 @@ async fn rest(State(fake): State<Fake>, uri: axum::http::Uri, body: Bytes) -> Re
         );
     }
     fake.with(|l| *l.calls.entry(function.clone()).or_default() += 1);
+    if fake.with(|l| l.denied.contains(&function)) {
+        return moodle_json(&fake.error(
+            "required_capability_exception",
+            "nopermissions",
+            "Sorry, but you do not currently have permissions to do that (View reports).",
+        ));
+    }
     let decl = declared(&function);
     let top: BTreeSet<String> = p
         .keys()
