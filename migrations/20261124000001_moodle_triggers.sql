@@ -87,3 +87,29 @@ ALTER TABLE notifications ADD COLUMN next_attempt_at BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE notifications ADD COLUMN locked_until BIGINT;
 ALTER TABLE notifications ADD COLUMN last_error TEXT;
 CREATE INDEX notifications_due ON notifications (sent_at, next_attempt_at);
+
+-- Webhooks an institution registers to hear of its credentials being issued or changing
+-- state, and their deliveries (an outbox, signed like the events we receive).
+CREATE TABLE institution_webhooks (
+    id               TEXT PRIMARY KEY,
+    institution_id   TEXT NOT NULL REFERENCES institutions (id),
+    url              TEXT NOT NULL,
+    secret_encrypted TEXT NOT NULL,
+    created_at       BIGINT NOT NULL,
+    UNIQUE (institution_id, url)
+);
+
+CREATE TABLE webhook_deliveries (
+    id              TEXT PRIMARY KEY,
+    webhook_id      TEXT NOT NULL REFERENCES institution_webhooks (id) ON DELETE CASCADE,
+    event           TEXT NOT NULL CHECK (event IN ('credential.issued', 'credential.revoked', 'credential.suspended', 'credential.active', 'credential.superseded')),
+    payload         TEXT NOT NULL,
+    -- milliseconds, so deliveries of one credential go out in the order they happened
+    created_at_ms   BIGINT NOT NULL,
+    delivered_at    BIGINT,
+    attempts        BIGINT NOT NULL DEFAULT 0,
+    next_attempt_at BIGINT NOT NULL,
+    locked_until    BIGINT,
+    last_error      TEXT
+);
+CREATE INDEX webhook_deliveries_due ON webhook_deliveries (delivered_at, next_attempt_at);

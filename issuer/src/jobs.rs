@@ -1,7 +1,8 @@
 //! The issuer's background work, run by every instance (they coordinate through the
 //! database: leases on inbox items and messages, a compare-and-set on each connection's next
 //! poll): the trigger worker (every second), the Moodle poll scheduler (every 15 seconds)
-//! and the mailer (every 5 seconds). A failing pass is logged and the next one runs anyway.
+//! the mailer (every 5 seconds) and webhook deliveries (every 2 seconds). A failing pass is
+//! logged and the next one runs anyway.
 
 use std::future::Future;
 use std::time::Duration;
@@ -38,6 +39,13 @@ where
 pub async fn run(app: Issuer, mailer: Option<Mailer>) {
     let w = app.clone();
     let p = app.clone();
+    let h = app.clone();
+    let http = crate::notifications::webhooks::client();
+    let hooks = every(Duration::from_secs(2), "webhooks", move || {
+        let a = h.clone();
+        let http = http.clone();
+        async move { crate::notifications::webhooks::deliver_due(&a, &http).await }
+    });
     let worker = every(Duration::from_secs(1), "trigger worker", move || {
         let a = w.clone();
         async move { worker::run_due(&a).await }
@@ -53,10 +61,10 @@ pub async fn run(app: Issuer, mailer: Option<Mailer>) {
                 let m = m.clone();
                 async move { mailer::deliver_due(&a, &m).await }
             });
-            tokio::join!(worker, polls, mail);
+            tokio::join!(worker, polls, mail, hooks);
         }
         None => {
-            tokio::join!(worker, polls);
+            tokio::join!(worker, polls, hooks);
         }
     }
 }

@@ -192,3 +192,15 @@ mod tests {
         assert_ne!(new_code(), c);
     }
 }
+
+/// The signature of a signed HTTP message, ours and the ones we accept: `sha256=` + hex of the
+/// HMAC-SHA256 (RFC 2104) under `secret` of `<timestamp>.<body>` (sent as
+/// `X-Microcred-Timestamp` and `X-Microcred-Signature`).
+pub fn http_signature(secret: &str, timestamp: &str, body: &[u8]) -> String {
+    use hmac::{Hmac, Mac};
+    let mut m = <Hmac<Sha256> as Mac>::new_from_slice(secret.as_bytes()).expect("any key length");
+    m.update(timestamp.as_bytes());
+    m.update(b".");
+    m.update(body);
+    format!("sha256={}", hex::encode(m.finalize().into_bytes()))
+}

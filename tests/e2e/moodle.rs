@@ -1045,3 +1045,85 @@ async fn moodles_refusals_are_reasons_or_failures_each_in_moodles_words() {
     })
     .await;
 }
+
+both_backends!(
+    an_institutions_webhook_hears_of_issuing_and_revoking_signed,
+    |backend| async move {
+        let w = world(backend).await;
+        // A receiver that records what it gets.
+        let got: std::sync::Arc<std::sync::Mutex<Vec<(axum::http::HeaderMap, String)>>> =
+            Default::default();
+        let g = got.clone();
+        let router = axum::Router::new().route(
+            "/hook",
+            axum::routing::post(move |h: axum::http::HeaderMap, body: String| {
+                let g = g.clone();
+                async move {
+                    g.lock().unwrap().push((h, body));
+                    StatusCode::NO_CONTENT
+                }
+            }),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+        let c = w.app.client(&w.token);
+        c.post(
+            "/api/v1/institutions/ase/webhooks",
+            json!({"url": "http://example.org/hook"}),
+        )
+        .await
+        .expect(StatusCode::UNPROCESSABLE_ENTITY);
+        let hook = c
+            .post(
+                "/api/v1/institutions/ase/webhooks",
+                json!({"url": format!("http://127.0.0.1:{}/hook", addr.port())}),
+            )
+            .await
+            .expect(StatusCode::CREATED);
+        let secret = hook.text("/secret");
+        let code = c
+            .issue("ase", "ana@example.org", None)
+            .await
+            .expect(StatusCode::CREATED)
+            .text("/code");
+        c.act(
+            "ase",
+            &code,
+            "revoke",
+            json!({"reason": "issued by mistake"}),
+        )
+        .await
+        .expect(StatusCode::OK);
+        let calls = eventually("two deliveries", || async {
+            let v = got.lock().unwrap().clone();
+            (v.len() >= 2).then_some(v)
+        })
+        .await;
+        let events: Vec<String> = calls
+            .iter()
+            .map(|(_, b)| {
+                serde_json::from_str::<Value>(b).unwrap()["event"]
+                    .as_str()
+                    .unwrap()
+                    .to_owned()
+            })
+            .collect();
+        assert_eq!(events, vec!["credential.issued", "credential.revoked"]);
+        for (h, body) in &calls {
+            let ts = h["x-microcred-timestamp"].to_str().unwrap();
+            let sig = h["x-microcred-signature"].to_str().unwrap();
+            assert_eq!(
+                sig,
+                microcred_issuer::secrets::http_signature(&secret, ts, body.as_bytes()),
+                "signed like ours"
+            );
+            assert!(body.contains(&code));
+        }
+        let listed = c
+            .get("/api/v1/institutions/ase/webhooks")
+            .await
+            .expect(StatusCode::OK);
+        assert!(listed.body[0].get("secret").is_none());
+    }
+);

@@ -10,6 +10,7 @@ pub mod credential_events;
 pub mod credentials;
 pub mod evaluations;
 pub mod hook_replays;
+pub mod institution_webhooks;
 pub mod institutions;
 pub mod moodle_connections;
 pub mod moodle_courses;
@@ -20,5 +21,6 @@ pub mod signing_keys;
 pub mod status_allocations;
 pub mod status_lists;
 pub mod trigger_inbox;
+pub mod webhook_deliveries;
 
 pub use conventions::{now, pool_options, rfc3339, unique_violation_on, Db};

@@ -15,6 +15,7 @@ mod public;
 mod setup;
 mod triggers;
 mod vc_api;
+mod webhooks;
 
 use axum::routing::{delete, get, post};
 use axum::Router;
@@ -123,6 +124,14 @@ pub fn router() -> Router<Issuer> {
             post(triggers::reevaluate),
         )
         .route(urls::ROUTE_MOODLE_HOOK, post(triggers::hook))
+        .route(
+            "/api/v1/institutions/{slug}/webhooks",
+            post(webhooks::register).get(webhooks::list),
+        )
+        .route(
+            "/api/v1/institutions/{slug}/webhooks/{id}",
+            delete(webhooks::remove),
+        )
         .route(urls::ROUTE_HOLDER_PAGE, get(holder::page))
         .route(urls::ROUTE_HOLDER_JSON, get(holder::credential))
         .route("/credentials/issue", post(vc_api::issue))
@@ -143,7 +152,8 @@ pub fn router() -> Router<Issuer> {
         lifecycle::state, lifecycle::revoke, lifecycle::suspend, lifecycle::unsuspend,
         lifecycle::renew, lifecycle::correct, triggers::connect, triggers::list, triggers::get,
         triggers::map_course, triggers::list_courses, triggers::poll_now, triggers::hook,
-        triggers::evaluations, triggers::reevaluate, triggers::inbox, triggers::retry),
+        triggers::evaluations, triggers::reevaluate, triggers::inbox, triggers::retry,
+        webhooks::register, webhooks::list, webhooks::remove),
     components(schemas(setup::SetupRequest, setup::TokenResponse,
         crate::domain::institution::NewInstitutionDoc, crate::domain::institution::InstitutionView,
         institutions::NewTokenRequest, institutions::RotatedKey, crate::auth::tokens::NewToken,
@@ -160,7 +170,9 @@ pub fn router() -> Router<Issuer> {
         crate::triggers::connections::MapCourseRequest, crate::triggers::connections::CourseView,
         crate::triggers::poll::PollReport, crate::triggers::events::HookReceipt,
         crate::triggers::views::EvaluationView, crate::triggers::views::InboxItemView,
-        crate::triggers::views::Reevaluation)),
+        crate::triggers::views::Reevaluation,
+        crate::notifications::webhooks::NewWebhookRequest,
+        crate::notifications::webhooks::WebhookView)),
     tags((name = "issuer", description = "Institutions, micro-credential definitions and issuing"))
 )]
 pub struct ApiDoc;

@@ -140,6 +140,7 @@ pub async fn issue_in(
             IssuerError::conflict(format!("a credential with id {vc_id} already exists"))
         })?,
     }
+    crate::notifications::webhooks::queue(app, c, &row, "issued").await?;
     if let Some(email) = &row.learner_email {
         crate::notifications::queue_issued(c, inst, &row, email, cmd.learner_language.as_deref())
             .await?;

@@ -107,6 +107,7 @@ pub(crate) async fn apply(
         },
     )
     .await?;
+    crate::notifications::webhooks::queue(app, c, cred, change.to.as_str()).await?;
     if let Some(email) = &cred.learner_email {
         let payload = serde_json::json!({
             "credentialId": cred.vc_id, "code": cred.code, "state": change.to.as_str(),

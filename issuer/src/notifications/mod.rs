@@ -1,9 +1,10 @@
 //! Telling the learner: messages are queued in the `notifications` outbox inside the
 //! transaction that issues or changes a credential (so none is lost and none is sent for a
 //! credential that was rolled back), and [`mailer`] delivers them by SMTP, retried with
-//! back-off, never blocking issuance.
+//! back-off, never blocking issuance; [`webhooks`] tells the institution's own systems.
 
 pub mod mailer;
+pub mod webhooks;
 
 use sqlx::AnyConnection;
 

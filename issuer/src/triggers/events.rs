@@ -12,9 +12,7 @@
 //! An event only says who and what: it is written to the inbox (deduplicated on event name and
 //! object id) and acknowledged with 202; the worker confirms with the web services.
 
-use hmac::{Hmac, Mac};
 use serde::Serialize;
-use sha2::Sha256;
 
 use crate::db::{self, trigger_inbox::InboxRow};
 use crate::error::IssuerError;
@@ -170,11 +168,7 @@ fn same(a: &str, b: &str) -> bool {
 /// The signature a sender puts in `X-Microcred-Signature` (also used by tests and the docs'
 /// example sender).
 pub fn sign(secret: &str, timestamp: &str, body: &[u8]) -> String {
-    let mut m = <Hmac<Sha256> as Mac>::new_from_slice(secret.as_bytes()).expect("any key length");
-    m.update(timestamp.as_bytes());
-    m.update(b".");
-    m.update(body);
-    format!("sha256={}", hex::encode(m.finalize().into_bytes()))
+    secrets::http_signature(secret, timestamp, body)
 }
 
 /// Receives one event for connection `connection_id`.

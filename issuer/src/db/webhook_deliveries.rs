@@ -1,0 +1,115 @@
+//! Table `webhook_deliveries`: the outbox of calls to institutions' webhooks, leased,
+//! retried with back-off, marked delivered.
+
+use sqlx::AnyConnection;
+
+/// One delivery.
+#[derive(Debug, Clone, sqlx::FromRow)]
+#[allow(missing_docs)]
+pub struct DeliveryRow {
+    pub id: String,
+    pub webhook_id: String,
+    pub event: String,
+    pub payload: String,
+    pub created_at_ms: i64,
+    pub delivered_at: Option<i64>,
+    pub attempts: i64,
+    pub next_attempt_at: i64,
+    pub locked_until: Option<i64>,
+    pub last_error: Option<String>,
+}
+
+const COLUMNS: &str = "id, webhook_id, event, payload, created_at_ms, delivered_at, attempts, next_attempt_at, locked_until, last_error";
+
+/// Queues a delivery to every webhook of an institution (`at_ms`: milliseconds since the
+/// epoch; due at `at`, seconds).
+pub async fn insert_deliveries(
+    c: &mut AnyConnection,
+    institution_id: &str,
+    event: &str,
+    payload: &str,
+    at: i64,
+    at_ms: i64,
+) -> Result<(), sqlx::Error> {
+    let hooks: Vec<String> =
+        sqlx::query_scalar("SELECT id FROM institution_webhooks WHERE institution_id = $1")
+            .bind(institution_id)
+            .fetch_all(&mut *c)
+            .await?;
+    for h in hooks {
+        sqlx::query("INSERT INTO webhook_deliveries (id, webhook_id, event, payload, created_at_ms, attempts, next_attempt_at) VALUES ($1, $2, $3, $4, $5, 0, $6)")
+            .bind(uuid::Uuid::new_v4().to_string())
+            .bind(&h)
+            .bind(event)
+            .bind(payload)
+            .bind(at_ms)
+            .bind(at)
+            .execute(&mut *c)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Ids of undelivered deliveries due at `now` and not leased, oldest first.
+pub async fn list_due_deliveries(
+    c: &mut AnyConnection,
+    now: i64,
+    limit: i64,
+) -> Result<Vec<String>, sqlx::Error> {
+    sqlx::query_scalar("SELECT id FROM webhook_deliveries WHERE delivered_at IS NULL AND next_attempt_at <= $1 AND (locked_until IS NULL OR locked_until <= $2) ORDER BY created_at_ms, id LIMIT $3")
+        .bind(now)
+        .bind(now)
+        .bind(limit)
+        .fetch_all(c)
+        .await
+}
+
+/// Leases a delivery and counts the attempt, if it is still due and free.
+pub async fn claim_delivery(
+    c: &mut AnyConnection,
+    id: &str,
+    now: i64,
+    until: i64,
+) -> Result<Option<DeliveryRow>, sqlx::Error> {
+    let r = sqlx::query("UPDATE webhook_deliveries SET locked_until = $1, attempts = attempts + 1 WHERE id = $2 AND delivered_at IS NULL AND (locked_until IS NULL OR locked_until <= $3)")
+        .bind(until)
+        .bind(id)
+        .bind(now)
+        .execute(&mut *c)
+        .await?;
+    if r.rows_affected() != 1 {
+        return Ok(None);
+    }
+    sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM webhook_deliveries WHERE id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(c)
+    .await
+}
+
+/// Marks a delivery done.
+pub async fn mark_delivered(c: &mut AnyConnection, id: &str, at: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE webhook_deliveries SET delivered_at = $1, locked_until = NULL, last_error = NULL WHERE id = $2")
+        .bind(at)
+        .bind(id)
+        .execute(c)
+        .await?;
+    Ok(())
+}
+
+/// Records a failed attempt, to retry at `next`.
+pub async fn fail_delivery(
+    c: &mut AnyConnection,
+    id: &str,
+    error: &str,
+    next: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE webhook_deliveries SET locked_until = NULL, last_error = $1, next_attempt_at = $2 WHERE id = $3")
+        .bind(error)
+        .bind(next)
+        .bind(id)
+        .execute(c)
+        .await?;
+    Ok(())
+}
