@@ -172,6 +172,18 @@ pub fn sha256_hex(b: &[u8]) -> String {
         .collect()
 }
 
+/// The signature of a signed HTTP message, ours and the ones we accept: `sha256=` + hex of the
+/// HMAC-SHA256 (RFC 2104) under `secret` of `<timestamp>.<body>` (sent as
+/// `X-Microcred-Timestamp` and `X-Microcred-Signature`).
+pub fn http_signature(secret: &str, timestamp: &str, body: &[u8]) -> String {
+    use hmac::{Hmac, Mac};
+    let mut m = <Hmac<Sha256> as Mac>::new_from_slice(secret.as_bytes()).expect("any key length");
+    m.update(timestamp.as_bytes());
+    m.update(b".");
+    m.update(body);
+    format!("sha256={}", hex::encode(m.finalize().into_bytes()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -191,16 +203,4 @@ mod tests {
         assert!(c.bytes().all(|b| CROCKFORD.contains(&b)));
         assert_ne!(new_code(), c);
     }
-}
-
-/// The signature of a signed HTTP message, ours and the ones we accept: `sha256=` + hex of the
-/// HMAC-SHA256 (RFC 2104) under `secret` of `<timestamp>.<body>` (sent as
-/// `X-Microcred-Timestamp` and `X-Microcred-Signature`).
-pub fn http_signature(secret: &str, timestamp: &str, body: &[u8]) -> String {
-    use hmac::{Hmac, Mac};
-    let mut m = <Hmac<Sha256> as Mac>::new_from_slice(secret.as_bytes()).expect("any key length");
-    m.update(timestamp.as_bytes());
-    m.update(b".");
-    m.update(body);
-    format!("sha256={}", hex::encode(m.finalize().into_bytes()))
 }
