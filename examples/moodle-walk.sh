@@ -38,10 +38,10 @@ TOKEN=$(curl -sf -X POST $B/api/v1/institutions/ase/tokens -H "Authorization: Be
   -H 'content-type: application/json' -d '{"label": "registrar Ana"}' | jq -r .token)
 
 # 2. An achievement whose earningRules say what earns it: the course completed, at least 80%
-#    on the quiz "Final test", and a sign-in through MPass (the criteria text is written from them).
+#    on the quiz "Final test", and a sign-in through MPass; it prints the criteria text they write.
 jq -n --slurpfile d $R/examples/achievement-gdpr-moodle.json '{slug: "gdpr-moodle", definition: $d[0]}' |
   curl -sf -X POST $B/api/v1/institutions/ase/achievements -H "Authorization: Bearer $TOKEN" \
-    -H 'content-type: application/json' --data-binary @- | jq -c .definition.earningRules
+    -H 'content-type: application/json' --data-binary @- | jq -r .criteria.en
 
 # 3. Connect the Moodle site: the token is checked (site name, the functions it may call).
 CONN=$(curl -sf -X POST $B/api/v1/institutions/ase/moodle -H "Authorization: Bearer $TOKEN" \
@@ -98,6 +98,7 @@ case $PWD in /tmp/*) rm -rf "$PWD" ;; esac
 exec >&3 3>&-
 wait $tee_pid 2>/dev/null || sleep 1
 expect() { grep -qxF -- "$1" "$out" || { echo "moodle walk: expected the line: $1" >&2; exit 1; }; }
+expect "Awarded when all of the following are met, as recorded by the course's learning platform: the course is completed; at least 80% on the quiz “Final test”. The learner's identity was established by signing in through: mpass."
 expect 'Acme Learning'
 expect '{"courseId":5,"shortname":"GDPR101","fullname":"Personal data protection in public administration","achievement":"gdpr-moodle"}'
 expect '{"accepted":true,"duplicate":false}'

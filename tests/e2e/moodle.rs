@@ -54,13 +54,20 @@ async fn world_with(
     tune(&mut config);
     let app = TestApp::spawn(config).await;
     let (_, token) = onboard(&app).await;
-    app.client(&token)
+    let made = app
+        .client(&token)
         .post(
             "/api/v1/institutions/ase/achievements",
             json!({"slug": "gdpr-moodle", "definition": fixture("achievements/good/gdpr-moodle.json")}),
         )
         .await
         .expect(StatusCode::CREATED);
+    assert!(
+        made.text("/criteria/ro")
+            .starts_with("Acordat când sunt îndeplinite toate condițiile"),
+        "the registrar sees the criteria the rules write: {}",
+        made.body
+    );
     World {
         app,
         _db: db,

@@ -25,10 +25,20 @@ pub struct AchievementView {
     /// The definition at that version.
     #[schema(value_type = Object)]
     pub definition: serde_json::Value,
+    /// The assessment criteria credentials will carry (`criteria.narrative`; written from the
+    /// earning rules when the achievement has them), by language.
+    #[schema(value_type = Object)]
+    pub criteria: serde_json::Value,
 }
 
 fn view(app: &Issuer, inst_slug: &str, r: &AchievementRow) -> Result<AchievementView, IssuerError> {
+    let criteria: serde_json::Map<String, serde_json::Value> = definition(r)?
+        .criteria
+        .iter()
+        .map(|(l, t)| (l.to_owned(), serde_json::Value::String(t.to_owned())))
+        .collect();
     Ok(AchievementView {
+        criteria: serde_json::Value::Object(criteria),
         slug: r.slug.clone(),
         id: app.urls.achievement(inst_slug, &r.slug),
         version: r.version,
