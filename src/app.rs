@@ -244,7 +244,6 @@ impl Application {
                                 smtp_url: url.clone(),
                                 from: from.clone(),
                             },
-                            Arc::new(crate::wiring::VerifierQr(issuer.urls().clone())),
                         )
                         .map_err(|e| StartError::Mail(e.to_string()))?,
                     ),

@@ -104,12 +104,3 @@ impl LocalStatusLists for InstitutionStatusLists {
         })
     }
 }
-
-/// The verifier's QR codes for the issuer's e-mails.
-pub struct VerifierQr(pub microcred_core::urls::PublicUrls);
-
-impl microcred_issuer::notifications::mailer::QrImages for VerifierQr {
-    fn png(&self, code: &str) -> Vec<u8> {
-        microcred_verifier::qr::png(&microcred_verifier::qr::qr_url(&self.0, code))
-    }
-}

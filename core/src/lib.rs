@@ -19,6 +19,7 @@ pub mod did;
 pub mod keys;
 pub mod model;
 pub mod proof;
+pub mod qr;
 pub mod schema;
 pub mod status;
 pub mod urls;

@@ -28,8 +28,9 @@ pub const ROUTE_ACHIEVEMENT: &str = "/institutions/{slug}/achievements/{achievem
 pub const ROUTE_STATUS_LIST: &str = "/status/{slug}/{purpose}/{number}";
 /// Route of a learner's private page for one credential (the token authenticates).
 pub const ROUTE_HOLDER_PAGE: &str = "/holder/{code}/{token}";
-/// Route of the signed credential, downloaded from the learner's private page.
-pub const ROUTE_HOLDER_JSON: &str = "/holder/{code}/{token}/credential.json";
+/// Route of a download from the learner's private page (`credential.json`, `badge.svg`,
+/// `badge.png`).
+pub const ROUTE_HOLDER_FILE: &str = "/holder/{code}/{token}/{file}";
 /// Route that receives events forwarded by a Moodle site.
 pub const ROUTE_MOODLE_HOOK: &str = "/api/v1/hooks/moodle/{connection}";
 
@@ -115,9 +116,9 @@ impl PublicUrls {
         format!("{}/holder/{code}/{token}", self.base)
     }
 
-    /// The signed credential, from the learner's private page.
-    pub fn holder_json(&self, code: &str, token: &str) -> String {
-        format!("{}/credential.json", self.holder_page(code, token))
+    /// A download from the learner's private page, e.g. `credential.json`, `badge.png`.
+    pub fn holder_file(&self, code: &str, token: &str, file: &str) -> String {
+        format!("{}/{file}", self.holder_page(code, token))
     }
 
     /// Where a Moodle site sends events for connection `id`.

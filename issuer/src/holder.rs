@@ -1,8 +1,7 @@
 //! The learner's private page for one credential, reached from the link in their e-mail
 //! (`/holder/{code}/{token}`, the token an HMAC of the credential's key under a key derived
 //! from the master key): the credential's state, its verification link to share, and the
-//! signed credential to download (W3C VC 2.0 JSON, for a wallet). Exports to Europass and
-//! PDF join it in a later issue.
+//! downloads of `exports` (the signed credential for a wallet, baked Open Badges images).
 
 use crate::db::{self, credentials::CredentialRow};
 use crate::error::IssuerError;
@@ -19,8 +18,8 @@ pub struct Holding {
     pub institution: String,
     /// The page to share.
     pub verification_url: String,
-    /// The download link.
-    pub download_url: String,
+    /// The downloads: (label, link).
+    pub downloads: Vec<(&'static str, String)>,
 }
 
 /// The credential behind a private link, if the token is right (else "not found", the same
@@ -51,7 +50,20 @@ pub async fn holding(app: &Issuer, code: &str, token: &str) -> Result<Holding, I
         title,
         institution: inst.legal_name,
         verification_url: app.urls.verification_page(&cred.code),
-        download_url: app.urls.holder_json(&cred.code, token),
+        downloads: vec![
+            (
+                "Signed credential (W3C Verifiable Credential / Open Badges 3.0, JSON) - for a wallet",
+                app.urls.holder_file(&cred.code, token, "credential.json"),
+            ),
+            (
+                "Badge image with the credential inside (PNG) - for an Open Badges backpack",
+                app.urls.holder_file(&cred.code, token, "badge.png"),
+            ),
+            (
+                "Badge image with the credential inside (SVG)",
+                app.urls.holder_file(&cred.code, token, "badge.svg"),
+            ),
+        ],
         credential: cred,
     })
 }

@@ -11,6 +11,7 @@
 //! - [`auth`]: set-up, API tokens, the principal, and the one place access is decided.
 //! - [`triggers`]: Moodle connections, events and polls, earning-rule evaluations, issuing
 //!   by themselves, exactly once.
+//! - [`exports`]: the credential as learners take it elsewhere (baked Open Badges images).
 //! - [`notifications`]: the outbox of messages to learners and the SMTP mailer.
 //! - [`published`]: what other services read (credentials by code, our DIDs, status lists,
 //!   registered issuers).
@@ -22,6 +23,7 @@ mod backoff;
 pub mod db;
 pub mod domain;
 pub mod error;
+pub mod exports;
 pub mod holder;
 pub mod http;
 pub mod institutions;

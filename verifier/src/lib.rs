@@ -14,7 +14,8 @@ pub mod error;
 pub mod http;
 pub mod i18n;
 pub mod pages;
-pub mod qr;
+/// QR codes of verification URLs (in core, shared with the issuer's e-mails and exports).
+pub use microcred_core::qr;
 pub mod resolver;
 pub mod status;
 pub mod vc_api;

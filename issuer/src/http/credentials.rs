@@ -80,3 +80,16 @@ pub async fn issue_bulk(
         bulk::issue_bulk(&app, &p, &slug, &achievement, &body).await?,
     ))
 }
+
+/// A credential in another form: `credential.json`, `badge.svg` or `badge.png` (Open Badges
+/// 3.0 baked images).
+#[utoipa::path(get, path = "/api/v1/institutions/{slug}/credentials/{code}/exports/{file}",
+    responses((status = 200, description = "the file"), (status = 404)), security(("bearer" = [])))]
+pub async fn export(
+    State(app): State<Issuer>,
+    Caller(p): Caller,
+    Path((slug, code, file)): Path<(String, String, String)>,
+) -> ApiResult<axum::response::Response> {
+    let d = crate::exports::institution_export(&app, &p, &slug, &code, &file).await?;
+    Ok(super::holder::attachment(d))
+}

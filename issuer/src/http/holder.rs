@@ -6,8 +6,8 @@ use axum::http::header;
 use axum::response::{Html, IntoResponse, Response};
 
 use super::ApiResult;
-use crate::holder;
 use crate::Issuer;
+use crate::{exports, holder};
 
 fn escape(s: &str) -> String {
     s.replace('&', "&amp;")
@@ -23,13 +23,17 @@ pub async fn page(
 ) -> ApiResult<Response> {
     let h = holder::holding(&app, &code, &token).await?;
     let html = format!(
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><meta name=\"robots\" content=\"noindex\"><title>{title}</title></head><body><main><h1>{title}</h1><p>Issued by {inst} to {learner}. State: <strong>{state}</strong>.</p><h2>Share</h2><p>Give employers this link (or the QR code on your certificate): <a href=\"{v}\">{v}</a></p><h2>Keep</h2><p><a href=\"{d}\" download>Download the signed credential</a> (W3C Verifiable Credential, JSON) to keep it or add it to a wallet.</p><p><small>This page is private: do not share its address.</small></p></main></body></html>",
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><meta name=\"robots\" content=\"noindex\"><title>{title}</title></head><body><main><h1>{title}</h1><p>Issued by {inst} to {learner}. State: <strong>{state}</strong>.</p><h2>Share</h2><p>Give employers this link (or the QR code on your certificate): <a href=\"{v}\">{v}</a></p><h2>Keep</h2><ul>{d}</ul><p><small>This page is private: do not share its address.</small></p></main></body></html>",
         title = escape(&h.title),
         inst = escape(&h.institution),
         learner = escape(&h.credential.learner_name),
         state = escape(&h.credential.state),
         v = escape(&h.verification_url),
-        d = escape(&h.download_url),
+        d = h
+            .downloads
+            .iter()
+            .map(|(label, url)| format!("<li><a href=\"{}\" download>{}</a></li>", escape(url), escape(label)))
+            .collect::<String>(),
     );
     Ok((
         [
@@ -41,22 +45,29 @@ pub async fn page(
         .into_response())
 }
 
-/// The signed credential, as a download.
-pub async fn credential(
+/// A download (`credential.json`, `badge.svg`, `badge.png`).
+pub async fn download(
     State(app): State<Issuer>,
-    Path((code, token)): Path<(String, String)>,
+    Path((code, token, file)): Path<(String, String, String)>,
 ) -> ApiResult<Response> {
     let h = holder::holding(&app, &code, &token).await?;
-    Ok((
+    let format = exports::Format::from_file(&file)
+        .ok_or_else(|| crate::error::IssuerError::not_found(format!("download `{file}`")))?;
+    Ok(attachment(exports::export(&app, &h.credential, format)?))
+}
+
+/// A download as an HTTP answer (never cached).
+pub(super) fn attachment(d: exports::Download) -> Response {
+    (
         [
-            (header::CONTENT_TYPE, "application/vc+ld+json".to_owned()),
+            (header::CONTENT_TYPE, d.content_type.to_owned()),
             (header::CACHE_CONTROL, "no-store".to_owned()),
             (
                 header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"credential-{code}.json\""),
+                format!("attachment; filename=\"{}\"", d.file_name),
             ),
         ],
-        h.credential.document,
+        d.bytes,
     )
-        .into_response())
+        .into_response()
 }

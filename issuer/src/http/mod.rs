@@ -133,7 +133,11 @@ pub fn router() -> Router<Issuer> {
             delete(webhooks::remove),
         )
         .route(urls::ROUTE_HOLDER_PAGE, get(holder::page))
-        .route(urls::ROUTE_HOLDER_JSON, get(holder::credential))
+        .route(urls::ROUTE_HOLDER_FILE, get(holder::download))
+        .route(
+            "/api/v1/institutions/{slug}/credentials/{code}/exports/{file}",
+            get(credentials::export),
+        )
         .route("/credentials/issue", post(vc_api::issue))
         .route(urls::ROUTE_STATUS_LIST, get(public::status_list))
         .route(urls::ROUTE_DID_DOCUMENT, get(public::did_document))
@@ -149,7 +153,7 @@ pub fn router() -> Router<Issuer> {
         institutions::rotate_key, achievements::create, achievements::update, achievements::get,
         achievements::list, credentials::issue, credentials::list, credentials::issue_bulk,
         vc_api::issue, public::did_document, public::achievement, public::status_list,
-        lifecycle::state, lifecycle::revoke, lifecycle::suspend, lifecycle::unsuspend,
+        credentials::export, lifecycle::state, lifecycle::revoke, lifecycle::suspend, lifecycle::unsuspend,
         lifecycle::renew, lifecycle::correct, triggers::connect, triggers::list, triggers::get,
         triggers::map_course, triggers::list_courses, triggers::poll_now, triggers::hook,
         triggers::evaluations, triggers::reevaluate, triggers::inbox, triggers::retry,

@@ -2,11 +2,10 @@
 //! message is leased, sent, and marked sent; a failure is retried with back-off. The sender
 //! name is the institution's legal name; the text is in the learner's language (English or
 //! Romanian); the "issued" message carries the verification link, the QR code (inline PNG,
-//! RFC 2387 `multipart/related`) and the learner's private holder link. Each message has a
+//! RFC 2387 `multipart/related`, drawn by `microcred_core::qr`) and the learner's private holder link. Each message has a
 //! stable `Message-ID` (`<id@host>`), so in the rare case of a crash between the server's
 //! acceptance and the bookkeeping, a resent copy is recognisable as the same message.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use lettre::message::header::ContentType;
@@ -16,12 +15,6 @@ use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use crate::db::{self, notifications::NotificationRow};
 use crate::error::IssuerError;
 use crate::{backoff, Issuer};
-
-/// Renders the QR code of a verification URL (the verifier's; the binary wires it).
-pub trait QrImages: Send + Sync {
-    /// A PNG of the QR code that leads to the verification page of `code`.
-    fn png(&self, code: &str) -> Vec<u8>;
-}
 
 /// Mail settings of a deployment.
 #[derive(Clone)]
@@ -66,7 +59,6 @@ pub enum MailSetupError {
 pub struct Mailer {
     transport: AsyncSmtpTransport<Tokio1Executor>,
     from: lettre::Address,
-    qr: Arc<dyn QrImages>,
 }
 
 impl std::fmt::Debug for Mailer {
@@ -90,7 +82,7 @@ fn is_local(url: &str) -> bool {
 
 impl Mailer {
     /// Checks the settings and builds the client (no connection is made yet).
-    pub fn new(config: &MailConfig, qr: Arc<dyn QrImages>) -> Result<Self, MailSetupError> {
+    pub fn new(config: &MailConfig) -> Result<Self, MailSetupError> {
         let mut url = config.smtp_url.trim().to_owned();
         if url.starts_with("smtp://") && !url.contains("tls=") && !is_local(&url) {
             url.push_str(if url.contains('?') {
@@ -108,11 +100,7 @@ impl Mailer {
             .trim()
             .parse()
             .map_err(|_| MailSetupError::From(config.from.clone()))?;
-        Ok(Self {
-            transport,
-            from,
-            qr,
-        })
+        Ok(Self { transport, from })
     }
 }
 
@@ -207,7 +195,7 @@ async fn compose(app: &Issuer, mailer: &Mailer, n: &NotificationRow) -> Result<M
         let name = payload["learnerName"].as_str().unwrap_or_default();
         let (subject, text, html) =
             issued_texts(lang, name, title, &inst.legal_name, &verify, &holder);
-        let qr = mailer.qr.png(&code);
+        let qr = microcred_core::qr::png(&microcred_core::qr::qr_url(&app.urls, &code));
         builder
             .subject(subject)
             .multipart(
@@ -310,29 +298,17 @@ mod tests {
 
     #[tokio::test]
     async fn an_smtp_url_to_another_host_requires_starttls() {
-        struct NoQr;
-        impl QrImages for NoQr {
-            fn png(&self, _: &str) -> Vec<u8> {
-                Vec::new()
-            }
-        }
         assert!(is_local("smtp://127.0.0.1:2525"));
         assert!(!is_local("smtp://u:p@mail.example.org:587"));
-        let m = Mailer::new(
-            &MailConfig {
-                smtp_url: "smtp://mail.example.org:587".into(),
-                from: "credentials@example.org".into(),
-            },
-            Arc::new(NoQr),
-        );
+        let m = Mailer::new(&MailConfig {
+            smtp_url: "smtp://mail.example.org:587".into(),
+            from: "credentials@example.org".into(),
+        });
         assert!(m.is_ok());
-        let bad = Mailer::new(
-            &MailConfig {
-                smtp_url: "smtp://mail.example.org".into(),
-                from: "not an address".into(),
-            },
-            Arc::new(NoQr),
-        );
+        let bad = Mailer::new(&MailConfig {
+            smtp_url: "smtp://mail.example.org".into(),
+            from: "not an address".into(),
+        });
         assert!(matches!(bad, Err(MailSetupError::From(_))));
         let shown = format!(
             "{:?}",

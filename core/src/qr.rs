@@ -4,7 +4,7 @@
 //! scheme and host are case-insensitive, and codes are upper case) so that the QR encoder can
 //! use the alphanumeric mode and the code stays small (version 3-4 for a typical host).
 
-use microcred_core::urls::PublicUrls;
+use crate::urls::PublicUrls;
 use qrcode::{EcLevel, QrCode};
 
 /// The URL to put in the QR code for `code`: the verification page, upper-cased when the
