@@ -63,6 +63,14 @@ pub async fn holding(app: &Issuer, code: &str, token: &str) -> Result<Holding, I
                 "Badge image with the credential inside (SVG)",
                 app.urls.holder_file(&cred.code, token, "badge.svg"),
             ),
+            (
+                "Printable certificate (PDF, English)",
+                app.urls.holder_file(&cred.code, token, "certificate.pdf"),
+            ),
+            (
+                "Certificat imprimabil (PDF, română)",
+                app.urls.holder_file(&cred.code, token, "certificate-ro.pdf"),
+            ),
         ],
         credential: cred,
     })

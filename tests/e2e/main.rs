@@ -1,6 +1,7 @@
 //! End-to-end tests of the `microcred` binary and server.
 
 mod cli;
+mod exports;
 mod integrity;
 mod moodle;
 mod service;

@@ -1,9 +1,11 @@
 //! Exports: the credential in the forms learners take elsewhere. [`badge`]: an Open Badges 3.0
 //! baked badge (the signed credential inside an SVG and a PNG image, OB 3.0 §5.3 "Baked
 //! Badge", <https://www.imsglobal.org/spec/ob/v3p0/#baked-badge>), for any OB3 backpack.
-//! Europass (ELM) and the PDF certificate join this room in the next steps of issue 9.
+//! [`pdf`]: the printable A4 certificate with every EU element and the QR code. Europass
+//! (ELM) joins this room next.
 
 pub mod badge;
+pub mod pdf;
 
 use crate::auth::{self, Principal};
 use crate::db::{self, credentials::CredentialRow};
@@ -30,6 +32,8 @@ pub enum Format {
     BadgeSvg,
     /// A PNG badge with the credential baked in.
     BadgePng,
+    /// The printable certificate, in English or Romanian.
+    Pdf(&'static str),
 }
 
 impl Format {
@@ -39,6 +43,8 @@ impl Format {
             "credential.json" => Some(Self::Json),
             "badge.svg" => Some(Self::BadgeSvg),
             "badge.png" => Some(Self::BadgePng),
+            "certificate.pdf" => Some(Self::Pdf("en")),
+            "certificate-ro.pdf" => Some(Self::Pdf("ro")),
             _ => None,
         }
     }
@@ -63,6 +69,11 @@ pub fn export(app: &Issuer, cred: &CredentialRow, format: Format) -> Result<Down
             content_type: "image/png",
             file_name: format!("badge-{code}.png"),
         },
+        Format::Pdf(lang) => Download {
+            bytes: pdf::certificate(app, cred, lang)?,
+            content_type: "application/pdf",
+            file_name: format!("certificate-{code}-{lang}.pdf"),
+        },
     })
 }
 
@@ -76,7 +87,7 @@ pub async fn institution_export(
 ) -> Result<Download, IssuerError> {
     let format = Format::from_file(file).ok_or_else(|| {
         IssuerError::not_found(format!(
-            "export `{file}` (credential.json, badge.svg or badge.png)"
+            "export `{file}` (credential.json, badge.svg, badge.png, certificate.pdf, certificate-ro.pdf)"
         ))
     })?;
     let mut c = app.db.read().await?;
