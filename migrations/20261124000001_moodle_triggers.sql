@@ -113,3 +113,7 @@ CREATE TABLE webhook_deliveries (
     last_error      TEXT
 );
 CREATE INDEX webhook_deliveries_due ON webhook_deliveries (delivered_at, next_attempt_at);
+
+-- The learner's private holder link is an HMAC of the credential's key and this epoch: the
+-- registrar revokes a leaked link by moving the epoch on (and sends the new one).
+ALTER TABLE credentials ADD COLUMN holder_epoch BIGINT NOT NULL DEFAULT 0;

@@ -33,7 +33,10 @@ pub async fn holding(app: &Issuer, code: &str, token: &str) -> Result<Holding, I
     let cred = db::credentials::find_credential_by_code(&mut c, code)
         .await?
         .ok_or_else(not_found)?;
-    if !app.master.is_holder_token(&cred.id, token) {
+    if !app
+        .master
+        .is_holder_token(&cred.id, cred.holder_epoch, token)
+    {
         return Err(not_found());
     }
     let inst = db::institutions::find_institution(&mut c, &cred.institution_id)
@@ -73,5 +76,54 @@ pub async fn holding(app: &Issuer, code: &str, token: &str) -> Result<Holding, I
             ),
         ],
         credential: cred,
+    })
+}
+
+/// The learner's private link of a credential, as it is now.
+pub fn link(app: &Issuer, cred: &CredentialRow) -> String {
+    app.urls.holder_page(
+        &cred.code,
+        &app.master.holder_token(&cred.id, cred.holder_epoch),
+    )
+}
+
+/// What a registrar did to a holder link.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct HolderLinkChange {
+    /// Whether the old link was revoked (a new one made).
+    pub revoked: bool,
+    /// Whether an e-mail with the current link was queued.
+    pub sent_to: Option<String>,
+}
+
+/// Revokes the learner's private link of credential `code` (a new one replaces it) and/or
+/// sends the current one again, by e-mail.
+pub async fn change_link(
+    app: &Issuer,
+    p: &crate::auth::Principal,
+    inst_slug: &str,
+    code: &str,
+    revoke: bool,
+) -> Result<HolderLinkChange, IssuerError> {
+    let mut tx = app.db.write().await?;
+    let inst = crate::auth::institution_for(&mut tx, p, inst_slug).await?;
+    let cred = db::credentials::find_institution_credential(&mut tx, &inst.id, code)
+        .await?
+        .ok_or_else(|| IssuerError::not_found(format!("credential `{code}`")))?;
+    if revoke {
+        db::credentials::update_holder_epoch(&mut tx, &cred.id).await?;
+    }
+    let sent_to = match &cred.learner_email {
+        Some(email) => {
+            crate::notifications::queue_issued(&mut tx, &inst, &cred, email, None).await?;
+            Some(email.clone())
+        }
+        None => None,
+    };
+    tx.commit().await?;
+    Ok(HolderLinkChange {
+        revoked: revoke,
+        sent_to,
     })
 }

@@ -54,18 +54,20 @@ impl MasterKey {
     }
 
     /// The secret part of a credential's private holder link: an HMAC-SHA256 (RFC 2104) of
-    /// its internal key, so nothing is stored and the link cannot be guessed (128 bits).
-    pub fn holder_token(&self, credential_key: &str) -> String {
+    /// its internal key and the link's generation (`epoch`), so nothing secret is stored, the
+    /// link cannot be guessed (128 bits), and moving the epoch on revokes it.
+    pub fn holder_token(&self, credential_key: &str, epoch: i64) -> String {
         use hmac::{Hmac, Mac};
         let mut m = <Hmac<Sha256> as Mac>::new_from_slice(&self.mac).expect("any key length");
         m.update(b"holder:");
         m.update(credential_key.as_bytes());
+        m.update(format!(":{epoch}").as_bytes());
         URL_SAFE_NO_PAD.encode(&m.finalize().into_bytes()[..16])
     }
 
     /// Whether `token` is the holder token of `credential_key` (constant-time comparison).
-    pub fn is_holder_token(&self, credential_key: &str, token: &str) -> bool {
-        let want = self.holder_token(credential_key);
+    pub fn is_holder_token(&self, credential_key: &str, epoch: i64, token: &str) -> bool {
+        let want = self.holder_token(credential_key, epoch);
         want.len() == token.len()
             && want
                 .bytes()

@@ -1134,3 +1134,81 @@ both_backends!(
         assert!(listed.body[0].get("secret").is_none());
     }
 );
+
+fn holder_link_in(mail: &microcred_fake_moodle::smtp::Received) -> String {
+    let word = mail
+        .data
+        .split_whitespace()
+        .find(|w| w.contains("/holder/"))
+        .expect("the private holder link")
+        .trim_matches(|c| c == '<' || c == '>' || c == '"')
+        .to_owned();
+    word[word.find("http").unwrap()..].to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_registrar_revokes_a_leaked_holder_link_and_the_learner_gets_a_new_one() {
+    let w = world(Backend::Sqlite).await;
+    let c = w.app.client(&w.token);
+    let code = c
+        .issue("ase", "ada@example.org", None)
+        .await
+        .expect(StatusCode::CREATED)
+        .text("/code");
+    let first = eventually("the e-mail", || async {
+        w.fake.mailbox().to("ada@example.org").into_iter().next()
+    })
+    .await;
+    let old = holder_link_in(&first);
+    assert_eq!(
+        w.app.http.get(&old).send().await.unwrap().status(),
+        StatusCode::OK
+    );
+    let r = c
+        .post(
+            &format!("/api/v1/institutions/ase/credentials/{code}/holder-link/revoke"),
+            json!({}),
+        )
+        .await
+        .expect(StatusCode::OK);
+    assert_eq!(r.body["sentTo"], "ada@example.org");
+    assert_eq!(
+        w.app.http.get(&old).send().await.unwrap().status(),
+        StatusCode::NOT_FOUND,
+        "the old link is dead"
+    );
+    assert_eq!(
+        w.app
+            .http
+            .get(format!("{old}/credential.json"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+    let second = eventually("the new e-mail", || async {
+        let m = w.fake.mailbox().to("ada@example.org");
+        (m.len() >= 2).then(|| m[1].clone())
+    })
+    .await;
+    let new = holder_link_in(&second);
+    assert_ne!(new, old);
+    assert_eq!(
+        w.app.http.get(&new).send().await.unwrap().status(),
+        StatusCode::OK
+    );
+    // Re-sending keeps the link.
+    c.post(
+        &format!("/api/v1/institutions/ase/credentials/{code}/holder-link/resend"),
+        json!({}),
+    )
+    .await
+    .expect(StatusCode::OK);
+    let third = eventually("the third e-mail", || async {
+        let m = w.fake.mailbox().to("ada@example.org");
+        (m.len() >= 3).then(|| m[2].clone())
+    })
+    .await;
+    assert_eq!(holder_link_in(&third), new);
+}

@@ -30,9 +30,11 @@ pub struct CredentialRow {
     pub replaced_by: Option<String>,
     pub issued_by_token: Option<String>,
     pub issued_by: String,
+    /// The generation of the learner's private link (moved on when a link is revoked).
+    pub holder_epoch: i64,
 }
 
-const COLUMNS: &str = "id, vc_id, code, institution_id, achievement_id, achievement_version, learner_name, learner_email, idempotency_key, request_hash, document, issued_at, valid_until, created_at, state, state_changed_at, replaces, replaced_by, issued_by_token, issued_by";
+const COLUMNS: &str = "id, vc_id, code, institution_id, achievement_id, achievement_version, learner_name, learner_email, idempotency_key, request_hash, document, issued_at, valid_until, created_at, state, state_changed_at, replaces, replaced_by, issued_by_token, issued_by, holder_epoch";
 
 /// Inserts a credential (a unique violation names `vc_id`, `code` or `idempotency_key`).
 pub async fn insert_credential(
@@ -40,7 +42,7 @@ pub async fn insert_credential(
     r: &CredentialRow,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(&format!(
-        "INSERT INTO credentials ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)"
+        "INSERT INTO credentials ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)"
     ))
     .bind(&r.id)
     .bind(&r.vc_id)
@@ -62,8 +64,18 @@ pub async fn insert_credential(
     .bind(&r.replaced_by)
     .bind(&r.issued_by_token)
     .bind(&r.issued_by)
+    .bind(r.holder_epoch)
     .execute(c)
     .await?;
+    Ok(())
+}
+
+/// Moves the holder-link generation on (the old link stops working).
+pub async fn update_holder_epoch(c: &mut AnyConnection, id: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE credentials SET holder_epoch = holder_epoch + 1 WHERE id = $1")
+        .bind(id)
+        .execute(c)
+        .await?;
     Ok(())
 }
 

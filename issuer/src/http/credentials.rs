@@ -93,3 +93,29 @@ pub async fn export(
     let d = crate::exports::institution_export(&app, &p, &slug, &code, &file).await?;
     Ok(super::holder::attachment(d))
 }
+
+/// Send the learner's private link again (by e-mail).
+#[utoipa::path(post, path = "/api/v1/institutions/{slug}/credentials/{code}/holder-link/resend",
+    responses((status = 200, body = crate::holder::HolderLinkChange), (status = 404)), security(("bearer" = [])))]
+pub async fn resend_holder_link(
+    State(app): State<Issuer>,
+    Caller(p): Caller,
+    Path((slug, code)): Path<(String, String)>,
+) -> ApiResult<Json<crate::holder::HolderLinkChange>> {
+    Ok(Json(
+        crate::holder::change_link(&app, &p, &slug, &code, false).await?,
+    ))
+}
+
+/// Revoke the learner's private link (it stops working at once) and send them a new one.
+#[utoipa::path(post, path = "/api/v1/institutions/{slug}/credentials/{code}/holder-link/revoke",
+    responses((status = 200, body = crate::holder::HolderLinkChange), (status = 404)), security(("bearer" = [])))]
+pub async fn revoke_holder_link(
+    State(app): State<Issuer>,
+    Caller(p): Caller,
+    Path((slug, code)): Path<(String, String)>,
+) -> ApiResult<Json<crate::holder::HolderLinkChange>> {
+    Ok(Json(
+        crate::holder::change_link(&app, &p, &slug, &code, true).await?,
+    ))
+}

@@ -138,6 +138,14 @@ pub fn router() -> Router<Issuer> {
             "/api/v1/institutions/{slug}/credentials/{code}/exports/{file}",
             get(credentials::export),
         )
+        .route(
+            "/api/v1/institutions/{slug}/credentials/{code}/holder-link/resend",
+            post(credentials::resend_holder_link),
+        )
+        .route(
+            "/api/v1/institutions/{slug}/credentials/{code}/holder-link/revoke",
+            post(credentials::revoke_holder_link),
+        )
         .route("/credentials/issue", post(vc_api::issue))
         .route(urls::ROUTE_STATUS_LIST, get(public::status_list))
         .route(urls::ROUTE_DID_DOCUMENT, get(public::did_document))
@@ -153,7 +161,8 @@ pub fn router() -> Router<Issuer> {
         institutions::rotate_key, achievements::create, achievements::update, achievements::get,
         achievements::list, credentials::issue, credentials::list, credentials::issue_bulk,
         vc_api::issue, public::did_document, public::achievement, public::status_list,
-        credentials::export, lifecycle::state, lifecycle::revoke, lifecycle::suspend, lifecycle::unsuspend,
+        credentials::export, credentials::resend_holder_link, credentials::revoke_holder_link,
+        lifecycle::state, lifecycle::revoke, lifecycle::suspend, lifecycle::unsuspend,
         lifecycle::renew, lifecycle::correct, triggers::connect, triggers::list, triggers::get,
         triggers::map_course, triggers::list_courses, triggers::poll_now, triggers::hook,
         triggers::evaluations, triggers::reevaluate, triggers::inbox, triggers::retry,
@@ -176,7 +185,7 @@ pub fn router() -> Router<Issuer> {
         crate::triggers::views::EvaluationView, crate::triggers::views::InboxItemView,
         crate::triggers::views::Reevaluation,
         crate::notifications::webhooks::NewWebhookRequest,
-        crate::notifications::webhooks::WebhookView)),
+        crate::notifications::webhooks::WebhookView, crate::holder::HolderLinkChange)),
     tags((name = "issuer", description = "Institutions, micro-credential definitions and issuing"))
 )]
 pub struct ApiDoc;

@@ -133,6 +133,7 @@ pub async fn issue_in(
         replaced_by: None,
         issued_by_token: cmd.actor.token_id,
         issued_by: cmd.actor.label,
+        holder_epoch: 0,
     };
     match db::credentials::insert_credential(c, &row).await {
         Err(e) if db::unique_violation_on(&e, "idempotency_key") => return Ok(Outcome::KeyTaken),

@@ -186,8 +186,15 @@ async fn compose(app: &Issuer, mailer: &Mailer, n: &NotificationRow) -> Result<M
         .to(to)
         .message_id(Some(format!("<{}@{host}>", n.id)));
     let message = if n.kind == super::ISSUED {
-        let key = payload["credentialKey"].as_str().unwrap_or_default();
-        let holder = app.urls.holder_page(&code, &app.master.holder_token(key));
+        // The link as it is now (a revoked link is never sent).
+        let cred = {
+            let mut c = app.db.read().await.map_err(|e| e.to_string())?;
+            db::credentials::find_credential_by_code(&mut c, &code)
+                .await
+                .map_err(|e| e.to_string())?
+                .ok_or_else(|| format!("credential {code} is gone"))?
+        };
+        let holder = crate::holder::link(app, &cred);
         let title = payload["title"][lang]
             .as_str()
             .or_else(|| payload["title"]["en"].as_str())
