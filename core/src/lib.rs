@@ -16,6 +16,7 @@
 pub mod api;
 pub mod contexts;
 pub mod did;
+pub mod jades;
 pub mod keys;
 pub mod model;
 pub mod proof;

@@ -33,6 +33,9 @@ pub async fn run(file: &Path, json: bool, did_documents: &[PathBuf], at: Option<
     if !doc.is_object() {
         return fail(format!("{} is not a JSON object", file.display()));
     }
+    if microcred_core::jades::is_sealed(&doc) {
+        return seal(&doc, json, at);
+    }
     let mut given = HashMap::new();
     for p in did_documents {
         let parsed = std::fs::read_to_string(p)
@@ -78,5 +81,32 @@ struct GivenDids(HashMap<String, DidDocument>);
 impl LocalDids for GivenDids {
     fn resolve_local<'a>(&'a self, did: &'a Did) -> LocalFuture<'a> {
         Box::pin(async move { self.0.get(did.as_str()).cloned() })
+    }
+}
+
+/// A sealed European Digital Credential (JAdES): the seal check.
+fn seal(doc: &serde_json::Value, json: bool, at: Option<&str>) -> ExitCode {
+    let now = match at.map(|s| OffsetDateTime::parse(s, &Rfc3339)) {
+        None => OffsetDateTime::now_utc(),
+        Some(Ok(t)) => t,
+        Some(Err(_)) => return fail("--at is not an RFC 3339 date-time".into()),
+    };
+    match microcred_core::jades::verify_seal(doc, now) {
+        Ok(r) => {
+            if json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&r).expect("serialisable")
+                );
+            } else {
+                print!("{}", r.to_text());
+            }
+            if r.holds() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            }
+        }
+        Err(e) => fail(e.to_string()),
     }
 }

@@ -178,6 +178,35 @@ fn the_readme_walk_is_the_walkthrough_script() {
 }
 
 #[test]
+fn verify_checks_the_seal_of_the_commissions_sealed_europass_sample() {
+    let sample = fixture("elm/Sample-MC-Annex1-signed.jsonld");
+    let (code, out, _) = run(bin().arg("verify").arg(&sample));
+    assert_eq!(code, 0, "{out}");
+    assert!(out.starts_with("SEAL VALID"), "{out}");
+    assert!(
+        out.contains("TEST SEAL") && out.contains("expired since"),
+        "{out}"
+    );
+    assert!(
+        out.contains("not checked against the EU Trusted List"),
+        "{out}"
+    );
+    let dir = tempdir();
+    let text = std::fs::read_to_string(&sample).unwrap();
+    let mut doc: serde_json::Value = serde_json::from_str(&text).unwrap();
+    doc["payload"] = doc["payload"]
+        .as_str()
+        .unwrap()
+        .replacen("2023", "2024", 1)
+        .into();
+    let tampered = dir.join("tampered.jsonld");
+    std::fs::write(&tampered, doc.to_string()).unwrap();
+    let (code, out, _) = run(bin().arg("verify").arg(&tampered));
+    assert_eq!(code, 1, "{out}");
+    assert!(out.starts_with("SEAL NOT VALID"), "{out}");
+}
+
+#[test]
 fn the_moodle_walk_is_the_moodle_walk_script() {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let doc = std::fs::read_to_string(root.join("docs/moodle.md")).unwrap();

@@ -3,5 +3,6 @@
 mod fixtures;
 mod interop;
 pub mod model;
+mod seal;
 mod status;
 mod vectors;
