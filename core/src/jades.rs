@@ -29,7 +29,7 @@ pub enum SealError {
     #[error("the seal's certificate is unreadable: {0}")]
     Certificate(String),
     /// An algorithm we do not check.
-    #[error("the seal uses {0}, which is not checked here (RS256, PS256)")]
+    #[error("the seal uses {0}, which is not checked here (RS256, PS256, ES256)")]
     Algorithm(String),
 }
 
@@ -137,15 +137,6 @@ fn rfc3339(t: OffsetDateTime) -> String {
     t.format(&Rfc3339).unwrap_or_default()
 }
 
-/// DER of the OIDs of ETSI EN 319 412-5: QcCompliance (0.4.0.1862.1.1) and the eseal QcType
-/// (0.4.0.1862.1.6.2).
-const QC_COMPLIANCE: &[u8] = &[0x06, 0x06, 0x04, 0x00, 0x8e, 0x46, 0x01, 0x01];
-const QC_TYPE_ESEAL: &[u8] = &[0x06, 0x07, 0x04, 0x00, 0x8e, 0x46, 0x01, 0x06, 0x02];
-
-fn contains(hay: &[u8], needle: &[u8]) -> bool {
-    hay.windows(needle.len()).any(|w| w == needle)
-}
-
 /// Checks the seal of `doc` at `now`.
 pub fn verify_seal(doc: &serde_json::Value, now: OffsetDateTime) -> Result<SealReport, SealError> {
     use rsa::pkcs1::DecodeRsaPublicKey;
@@ -192,19 +183,33 @@ pub fn verify_seal(doc: &serde_json::Value, now: OffsetDateTime) -> Result<SealR
         .map_err(|e| SealError::NotSealed(format!("signature: {e}")))?;
     let input = [protected.as_bytes(), b".", payload.as_bytes()].concat();
     let spki = cert.public_key();
-    let key = rsa::RsaPublicKey::from_pkcs1_der(&spki.subject_public_key.data)
-        .map_err(|e| SealError::Certificate(format!("not an RSA key: {e}")))?;
+    let rsa_key = || {
+        rsa::RsaPublicKey::from_pkcs1_der(&spki.subject_public_key.data)
+            .map_err(|e| SealError::Certificate(format!("not an RSA key: {e}")))
+    };
     let signature_valid = match algorithm.as_str() {
-        "RS256" => rsa::pkcs1v15::Signature::try_from(signature.as_slice()).is_ok_and(|s| {
-            rsa::pkcs1v15::VerifyingKey::<Sha256>::new(key)
-                .verify(&input, &s)
-                .is_ok()
-        }),
-        "PS256" => rsa::pss::Signature::try_from(signature.as_slice()).is_ok_and(|s| {
-            rsa::pss::VerifyingKey::<Sha256>::new(key)
-                .verify(&input, &s)
-                .is_ok()
-        }),
+        "RS256" => {
+            let key = rsa_key()?;
+            rsa::pkcs1v15::Signature::try_from(signature.as_slice()).is_ok_and(|s| {
+                rsa::pkcs1v15::VerifyingKey::<Sha256>::new(key)
+                    .verify(&input, &s)
+                    .is_ok()
+            })
+        }
+        "PS256" => {
+            let key = rsa_key()?;
+            rsa::pss::Signature::try_from(signature.as_slice()).is_ok_and(|s| {
+                rsa::pss::VerifyingKey::<Sha256>::new(key)
+                    .verify(&input, &s)
+                    .is_ok()
+            })
+        }
+        "ES256" => {
+            let key = p256::ecdsa::VerifyingKey::from_sec1_bytes(&spki.subject_public_key.data)
+                .map_err(|_| SealError::Certificate("not a P-256 key".into()))?;
+            p256::ecdsa::Signature::from_slice(&signature)
+                .is_ok_and(|s| key.verify(&input, &s).is_ok())
+        }
         other => return Err(SealError::Algorithm(other.to_owned())),
     };
     let not_before = cert.validity().not_before.to_datetime();
@@ -213,11 +218,7 @@ pub fn verify_seal(doc: &serde_json::Value, now: OffsetDateTime) -> Result<SealR
         .as_str()
         .and_then(|s| OffsetDateTime::parse(s, &Rfc3339).ok());
     let valid_at_signing = signed_at.is_some_and(|t| t >= not_before && t <= not_after);
-    let qualified = cert.extensions().iter().any(|e| {
-        e.oid.to_id_string() == "1.3.6.1.5.5.7.1.3"
-            && contains(e.value, QC_COMPLIANCE)
-            && contains(e.value, QC_TYPE_ESEAL)
-    });
+    let qualified = crate::eseal::is_qualified_eseal(&cert);
     Ok(SealReport {
         algorithm,
         signature_valid,
@@ -233,4 +234,103 @@ pub fn verify_seal(doc: &serde_json::Value, now: OffsetDateTime) -> Result<SealR
         chain_checked: false,
         payload: payload.to_owned(),
     })
+}
+
+/// The statement the Commission's sealed credentials carry as their evidence: the seal
+/// vouches for the origin of the awarding body's claims.
+pub const MANDATE_STATEMENT: &str = "Every claim inside this credential is to be construed as having been made by the indicated awarding body, who maintains sole responsibility for said claim. By applying its electronic seal, the signing organisation certifies the correctness of origin of each claim, as having been made by the indicated awarding body.";
+
+/// Seals a European Digital Credential (the uploadable form's `credential`, from
+/// [`crate::elm::edc`]) with `key` at `at`: JAdES baseline B (ETSI TS 119 182-1) in the JWS
+/// JSON serialization, unencoded payload (`b64: false`, RFC 7797), `sigT`, `x5c`, `x5t#S256`,
+/// `kid` (IssuerSerial), `crit: ["b64", "sigT"]` - the header of the Commission's sealed
+/// sample less its timestamp. What sealing adds to the credential, as the EU's EDC issuer
+/// does: `issued`/`issuanceDate`, the issuer as the certificate names it (organisation,
+/// seal name, eIDAS legal identifier from `organizationIdentifier`, the certificate's
+/// country), and the mandate evidence.
+pub fn seal(
+    credential: &serde_json::Value,
+    key: &crate::eseal::SealKey,
+    at: OffsetDateTime,
+) -> Result<serde_json::Value, crate::eseal::SealKeyError> {
+    use serde_json::json;
+    let holder = key.holder();
+    if at > holder.not_after || at < holder.not_before {
+        return Err(crate::eseal::SealKeyError::Certificate(format!(
+            "is not valid at {} (valid {} to {})",
+            rfc3339(at),
+            rfc3339(holder.not_before),
+            rfc3339(holder.not_after)
+        )));
+    }
+    let at = at
+        .to_offset(time::UtcOffset::UTC)
+        .replace_nanosecond(0)
+        .unwrap_or(at);
+    let sig_t = rfc3339(at);
+    let mut c = credential.clone();
+    let mut issuer = c["issuer"].clone();
+    issuer["id"] = json!(format!("urn:epass:org:seal:{}", &holder.fingerprint[..16]));
+    issuer["legalName"] = json!({ "en": holder.organisation });
+    if let Some(cn) = &holder.common_name {
+        issuer["altLabel"] = json!({ "en": cn });
+    }
+    let spatial = crate::elm::country(holder.country.as_deref().unwrap_or("ZZ"));
+    issuer["eIDASIdentifier"] = json!({
+        "id": "urn:epass:legalIdentifier:eidas",
+        "type": "LegalIdentifier",
+        "notation": holder.organisation_identifier,
+        "spatial": spatial,
+    });
+    if let Some(country) = &holder.country {
+        let seal_location = json!({
+            "id": "urn:epass:location:seal",
+            "type": "Location",
+            "address": {
+                "id": "urn:epass:address:seal",
+                "type": "Address",
+                "countryCode": crate::elm::country(country),
+            },
+        });
+        let mut locations = match issuer["location"].take() {
+            serde_json::Value::Array(a) => a,
+            serde_json::Value::Null => vec![],
+            one => vec![one],
+        };
+        locations.push(seal_location);
+        issuer["location"] = serde_json::Value::Array(locations);
+    }
+    c["issuer"] = issuer;
+    c["issuanceDate"] = json!(sig_t);
+    c["issued"] = json!(sig_t);
+    c["evidence"] = json!({
+        "id": format!("urn:epass:evidence:seal:{}", &holder.fingerprint[..16]),
+        "type": "Evidence",
+        "evidenceStatement": MANDATE_STATEMENT,
+        "dcType": {
+            "id": crate::elm::EVIDENCE_MANDATE,
+            "type": "Concept",
+            "inScheme": {"id": "http://data.europa.eu/snb/evidence-type/25831c2", "type": "ConceptScheme"},
+            "prefLabel": {"en": "Mandate", "ro": "Mandat"},
+        },
+    });
+    let payload = serde_json::to_string(&c).expect("JSON");
+    let header = json!({
+        "alg": key.algorithm(),
+        "cty": "octet-stream",
+        "typ": "jose+json",
+        "kid": key.kid()?,
+        "x5t#S256": URL_SAFE_NO_PAD.encode(Sha256::digest(&key.chain()[0])),
+        "x5c": key.chain().iter().map(|c| STANDARD.encode(c)).collect::<Vec<_>>(),
+        "b64": false,
+        "sigT": sig_t,
+        "crit": ["b64", "sigT"],
+    });
+    let protected = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&header).expect("JSON"));
+    let input = [protected.as_bytes(), b".", payload.as_bytes()].concat();
+    let signature = URL_SAFE_NO_PAD.encode(key.sign(&input));
+    Ok(json!({
+        "payload": payload,
+        "signatures": [{ "protected": protected, "signature": signature }],
+    }))
 }

@@ -16,6 +16,8 @@
 pub mod api;
 pub mod contexts;
 pub mod did;
+pub mod elm;
+pub mod eseal;
 pub mod jades;
 pub mod keys;
 pub mod model;
