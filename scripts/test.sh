@@ -12,6 +12,9 @@ if ! (exec 3<>"/dev/tcp/$host/$port") 2>/dev/null; then
   exit 1
 fi
 
+# The Europass tests check credentials against the EDC SHACL shapes with pySHACL (PyPI).
+python3 -c "import pyshacl" 2>/dev/null || python3 -m pip install --quiet "pyshacl==0.40.0"
+
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 set +e

@@ -133,6 +133,32 @@ pub enum Command {
         #[arg(long, value_enum, default_value = "rdfc")]
         suite: Suite,
     },
+    /// Make a throw-away electronic seal (a self-made CA and a seal certificate under it) to
+    /// try the sealed Europass export before a trust service provider issues the real one.
+    /// Writes `<out>.p12` (PKCS#12) and `<out>.pem`. Never on the EU Trusted List.
+    DemoSeal {
+        /// Organisation (`O`), e.g. the institution's legal name.
+        #[arg(long)]
+        organisation: String,
+        /// `organizationIdentifier`, e.g. `VATMD-1002600012345` (ETSI EN 319 412-1).
+        #[arg(long)]
+        organisation_identifier: String,
+        /// Country, ISO 3166-1 alpha-2.
+        #[arg(long, default_value = "MD")]
+        country: String,
+        /// Key kind.
+        #[arg(long, value_enum, default_value = "rsa")]
+        key: DemoKeyKind,
+        /// Password of the PKCS#12 file.
+        #[arg(long, env = "MICROCRED_DEMO_SEAL_PASSWORD", default_value = "demo")]
+        password: String,
+        /// Days the certificate is valid.
+        #[arg(long, default_value_t = 365)]
+        days: i64,
+        /// File name without extension.
+        #[arg(long, short, default_value = "demo-seal")]
+        out: PathBuf,
+    },
     /// Measure signing and verification per credential, ours and (if present) the Node peer
     /// (`node peer.mjs bench`) in the same run.
     Bench {
@@ -143,6 +169,15 @@ pub enum Command {
         #[arg(long, value_name = "DIR")]
         peer: Option<PathBuf>,
     },
+}
+
+/// Key kind of a demo seal.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum DemoKeyKind {
+    /// RSA 2048 (RS256), as most qualified seals.
+    Rsa,
+    /// ECDSA P-256 (ES256).
+    P256,
 }
 
 /// Runs the chosen subcommand and gives the process exit code.
@@ -176,6 +211,23 @@ pub async fn run(cli: Cli) -> ExitCode {
         ),
         Command::Canonicalize { file, suite } => crate::commands::canonicalize::run(&file, suite),
         Command::Bench { n, peer } => crate::commands::bench::run(n, peer.as_deref()).await,
+        Command::DemoSeal {
+            organisation,
+            organisation_identifier,
+            country,
+            key,
+            password,
+            days,
+            out,
+        } => crate::commands::demo_seal::run(
+            &organisation,
+            &organisation_identifier,
+            &country,
+            key,
+            &password,
+            days,
+            &out,
+        ),
     }
 }
 

@@ -49,7 +49,11 @@ pub async fn holding(app: &Issuer, code: &str, token: &str) -> Result<Holding, I
         .as_str()
         .unwrap_or("Micro-credential")
         .to_owned();
-    Ok(Holding {
+    let sealed_available = cred.state == "active"
+        && db::institution_eseals::find_eseal(&mut c, &cred.institution_id)
+            .await?
+            .is_some();
+    let mut h = Holding {
         title,
         institution: inst.legal_name,
         verification_url: app.urls.verification_page(&cred.code),
@@ -74,9 +78,23 @@ pub async fn holding(app: &Issuer, code: &str, token: &str) -> Result<Holding, I
                 "Certificat imprimabil (PDF, română)",
                 app.urls.holder_file(&cred.code, token, "certificate-ro.pdf"),
             ),
+            (
+                "Europass: European Digital Credential (JSON) - for the EU's sealing tools",
+                app.urls.holder_file(&cred.code, token, "europass.json"),
+            ),
         ],
         credential: cred,
-    })
+    };
+    if sealed_available {
+        h.downloads.insert(
+            5,
+            (
+                "Europass: European Digital Credential sealed by the institution - for your Europass wallet",
+                app.urls.holder_file(&h.credential.code, token, "europass-sealed.jsonld"),
+            ),
+        );
+    }
+    Ok(h)
 }
 
 /// The learner's private link of a credential, as it is now.

@@ -2,6 +2,7 @@
 
 pub mod bench;
 pub mod canonicalize;
+pub mod demo_seal;
 pub mod files;
 pub mod keygen;
 pub mod serve;

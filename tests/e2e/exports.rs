@@ -109,3 +109,265 @@ both_backends!(
         );
     }
 );
+
+/// Waits for the mail to `to` and returns the private holder link in it.
+async fn holder_link(mailbox: &microcred_fake_moodle::smtp::Mailbox, to: &str) -> String {
+    for _ in 0..200 {
+        if let Some(m) = mailbox.to(to).first() {
+            return m
+                .data
+                .split_whitespace()
+                .find(|w| w.contains("/holder/"))
+                .expect("the private holder link")
+                .trim_matches(|c| c == '<' || c == '>' || c == '"')
+                .to_owned();
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("no mail to {to}");
+}
+
+fn shacl_conforms(doc: &Value) -> (bool, String) {
+    // JSON-LD expansion of a whole EDC recurses deeply: unoptimised, it needs more than a
+    // test thread's stack.
+    let d = doc.clone();
+    let nquads = std::thread::Builder::new()
+        .stack_size(64 << 20)
+        .spawn(move || microcred_core::proof::canonical_nquads(&d))
+        .unwrap()
+        .join()
+        .unwrap()
+        .expect("every term expands");
+    let dir = std::env::temp_dir().join(format!(
+        "microcred-edc-{}",
+        microcred_issuer::secrets::new_id()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    let data = dir.join("edc.nt");
+    std::fs::write(&data, nquads.concat()).unwrap();
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = std::process::Command::new("python3")
+        .arg(root.join("scripts/shacl-check.py"))
+        .arg(root.join("core/tests/fixtures/elm/EDC-generic-no-cv.ttl"))
+        .arg(&data)
+        .output()
+        .expect("python3");
+    std::fs::remove_dir_all(&dir).ok();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    (
+        r["conforms"].as_bool().unwrap(),
+        r["violations"].to_string(),
+    )
+}
+
+both_backends!(
+    a_learner_takes_a_sealed_europass_credential_from_the_private_link,
+    |backend| async move {
+        let fake = microcred_fake_moodle::Fake::standard();
+        let smtp = fake
+            .serve_smtp("127.0.0.1:0".parse().unwrap())
+            .await
+            .unwrap();
+        let db = TestDb::new(backend).await;
+        let mut config = db.config();
+        config.smtp_url = Some(format!("smtp://{smtp}"));
+        config.mail_from = Some("credentials@microcred.test".into());
+        let app = TestApp::spawn(config).await;
+        let (_, token) = onboard(&app).await;
+        let c = app.client(&token);
+
+        // Before the institution uploads its seal: the uploadable form only.
+        let issued = issue_to(&app, &token, "Ștefan Țurcanu").await;
+        let code = issued["code"].as_str().unwrap().to_owned();
+        let link = holder_link(&fake.mailbox(), "stefan@example.md").await;
+        let page = app
+            .http
+            .get(&link)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(page.contains("europass.json"), "{page}");
+        assert!(!page.contains("europass-sealed.jsonld"), "no seal yet");
+        let r = app
+            .http
+            .get(format!("{link}/europass-sealed.jsonld"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::NOT_FOUND);
+        assert!(r
+            .text()
+            .await
+            .unwrap()
+            .contains("has not uploaded its electronic seal"));
+        let up: Value = app
+            .http
+            .get(format!("{link}/europass.json"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(up["credential"]["type"][1], "EuropeanDigitalCredential");
+        assert_eq!(
+            up["credential"]["credentialSubject"]["fullName"]["en"],
+            "Ștefan Țurcanu"
+        );
+        let (conforms, violations) = shacl_conforms(&up["credential"]);
+        assert!(
+            !conforms && violations.contains("issued"),
+            "sealing adds `issued`: {violations}"
+        );
+
+        // The registrar uploads the institution's seal (a throw-away PKCS#12 here).
+        let now = time::OffsetDateTime::now_utc();
+        let demo = microcred_core::eseal::demo::demo_seal(
+            &microcred_core::eseal::demo::DemoSubject {
+                organisation: "Academia de Studii Economice a Moldovei",
+                organisation_identifier: "VATMD-1003600150013",
+                country: "MD",
+                qualified_statements: true,
+                not_before: now - time::Duration::days(1),
+                not_after: now + time::Duration::days(365),
+            },
+            microcred_core::eseal::demo::DemoKey::Rsa,
+        )
+        .unwrap();
+        use base64::Engine;
+        let p12 = base64::engine::general_purpose::STANDARD.encode(demo.pkcs12("s3cret").unwrap());
+        let wrong = c
+            .put(
+                "/api/v1/institutions/ase/eseal",
+                json!({"pkcs12": p12, "password": "nope"}),
+            )
+            .await
+            .expect(StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            wrong.body.to_string().contains("wrong password"),
+            "{}",
+            wrong.body
+        );
+        let seal = c
+            .put(
+                "/api/v1/institutions/ase/eseal",
+                json!({"pkcs12": p12, "password": "s3cret"}),
+            )
+            .await
+            .expect(StatusCode::OK);
+        assert_eq!(seal.body["algorithm"], "RS256");
+        assert_eq!(seal.body["organisationIdentifier"], "VATMD-1003600150013");
+        assert_eq!(seal.body["qualified"], true);
+        assert!(!seal.body.to_string().contains("s3cret"));
+        c.get("/api/v1/institutions/ase/eseal")
+            .await
+            .expect(StatusCode::OK);
+
+        // From the link alone: the sealed credential conforms and its seal verifies.
+        let page = app
+            .http
+            .get(&link)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(page.contains("europass-sealed.jsonld"), "{page}");
+        let r = app
+            .http
+            .get(format!("{link}/europass-sealed.jsonld"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        assert!(r.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains(&code));
+        let sealed: Value = r.json().await.unwrap();
+        let report =
+            microcred_core::jades::verify_seal(&sealed, time::OffsetDateTime::now_utc()).unwrap();
+        assert!(report.holds(), "{}", report.to_text());
+        assert!(report.sealed_by.contains("Academia de Studii Economice"));
+        let payload: Value = serde_json::from_str(&report.payload).unwrap();
+        let (conforms, violations) = shacl_conforms(&payload);
+        assert!(conforms, "{violations}");
+
+        // Our verifier recognises it: VC-API and the paste page.
+        let r = app
+            .http
+            .post(app.url("/credentials/verify"))
+            .json(&json!({"verifiableCredential": sealed}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        let v: Value = r.json().await.unwrap();
+        assert_eq!(v["verified"], true);
+        assert!(v["checks"].to_string().contains("seal-signature"), "{v}");
+        assert!(v["warnings"].to_string().contains("EU Trusted List"), "{v}");
+        let page = app
+            .http
+            .post(app.url("/verify"))
+            .form(&[("credential", sealed.to_string())])
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            page.contains("Seal valid") && page.contains("Ștefan Țurcanu"),
+            "{page}"
+        );
+        let mut tampered = sealed.clone();
+        tampered["payload"] = sealed["payload"]
+            .as_str()
+            .unwrap()
+            .replace("Ștefan", "Stefan")
+            .into();
+        let r = app
+            .http
+            .post(app.url("/credentials/verify"))
+            .json(&json!({"verifiableCredential": tampered}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+
+        // The institution's API offers the same; a revoked credential is not sealed.
+        c.get(&format!(
+            "/api/v1/institutions/ase/credentials/{code}/exports/europass-sealed.jsonld"
+        ))
+        .await
+        .expect(StatusCode::OK);
+        c.post(
+            &format!("/api/v1/institutions/ase/credentials/{code}/revoke"),
+            json!({"reason": "issued in error"}),
+        )
+        .await
+        .expect(StatusCode::OK);
+        let r = app
+            .http
+            .get(format!("{link}/europass-sealed.jsonld"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::CONFLICT);
+        c.delete("/api/v1/institutions/ase/eseal")
+            .await
+            .expect(StatusCode::NO_CONTENT);
+        c.get("/api/v1/institutions/ase/eseal")
+            .await
+            .expect(StatusCode::NOT_FOUND);
+    }
+);

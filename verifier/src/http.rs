@@ -183,6 +183,35 @@ pub struct PastedForm {
 
 async fn report_page(v: &Verifier, lang: Lang, bytes: &[u8]) -> Result<Response, ApiError> {
     match parse_json_body::<serde_json::Value>(bytes) {
+        Ok(doc) if microcred_core::jades::is_sealed(&doc) => {
+            let seal = match vc_api::verify_sealed(&doc) {
+                Ok(s) => s,
+                Err(e) => return form_error(v, lang, e.to_string()),
+            };
+            let payload: serde_json::Value =
+                serde_json::from_str(&seal.payload).unwrap_or_default();
+            let pick = |m: &serde_json::Value| {
+                m.get(lang.code())
+                    .or_else(|| m.get("en"))
+                    .and_then(|x| x.as_str())
+                    .map(str::to_owned)
+            };
+            let subject = &payload["credentialSubject"];
+            let claim = &subject["hasClaim"];
+            let body = v.render(
+                "sealed.html",
+                minijinja::context! {
+                    lang => lang.code(),
+                    w => words(lang),
+                    holds => seal.holds(),
+                    seal => &seal,
+                    title => pick(&claim["title"]),
+                    learner => pick(&subject["fullName"]),
+                    awarding_body => pick(&claim["awardedBy"]["awardingBody"]["legalName"]),
+                },
+            )?;
+            Ok(html(StatusCode::OK, body))
+        }
         Ok(doc) if doc.is_object() => {
             let report = v.verify(&doc).await;
             let registered = match report
@@ -250,7 +279,9 @@ fn body<T: serde::de::DeserializeOwned>(bytes: &Bytes) -> Result<T, ApiError> {
     })
 }
 
-/// W3C VC-API: verify a credential. 200 when verified, 400 (same body) when not.
+/// W3C VC-API: verify a credential. 200 when verified, 400 (same body) when not. A
+/// JAdES-sealed European Digital Credential (Europass) gets its seal checked instead
+/// (`SealedVerifyResponse`).
 #[utoipa::path(post, path = "/credentials/verify", request_body = VerifyCredentialRequest,
     responses((status = 200, body = vc_api::VerifyResponse), (status = 400, body = vc_api::VerifyResponse)))]
 pub async fn vc_api_verify_credential(
@@ -259,7 +290,7 @@ pub async fn vc_api_verify_credential(
 ) -> Result<Response, ApiError> {
     let req: VerifyCredentialRequest = body(&bytes)?;
     let r = vc_api::verify_credential(&v, &req).await?;
-    let status = if r.verified {
+    let status = if r.verified() {
         StatusCode::OK
     } else {
         StatusCode::BAD_REQUEST
@@ -288,7 +319,7 @@ pub async fn vc_api_verify_presentation(
 #[derive(utoipa::OpenApi)]
 #[openapi(
     paths(vc_api_verify_credential, vc_api_verify_presentation),
-    components(schemas(VerifyCredentialRequest, VerifyPresentationRequest, vc_api::VerifyResponse, vc_api::VerifyPresentationResponse)),
+    components(schemas(VerifyCredentialRequest, VerifyPresentationRequest, vc_api::VerifyResponse, vc_api::SealedVerifyResponse, vc_api::VerifyPresentationResponse)),
     tags((name = "verifier", description = "W3C VC-API verification"))
 )]
 pub struct ApiDoc;

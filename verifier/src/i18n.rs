@@ -53,6 +53,22 @@ impl Lang {
 }
 
 const WORDS: &[(&str, &str, &str)] = &[
+    ("sealed_title", "European Digital Credential (Europass), sealed", "Credențial digital european (Europass), sigilat"),
+    ("seal_valid", "Seal valid", "Sigiliu valid"),
+    ("seal_valid_text", "The electronic seal matches this credential and was made while the seal certificate was valid.", "Sigiliul electronic corespunde acestui credențial și a fost aplicat cât timp certificatul sigiliului era valabil."),
+    ("seal_invalid", "Seal not valid", "Sigiliu nevalid"),
+    ("seal_invalid_text", "The electronic seal does not match this credential, or was made outside the certificate's validity. Do not rely on it.", "Sigiliul electronic nu corespunde acestui credențial sau a fost aplicat în afara valabilității certificatului. Nu vă bazați pe el."),
+    ("sealed_by", "Sealed by", "Sigilat de"),
+    ("certificate_issuer", "Certificate issued by", "Certificat emis de"),
+    ("sealed_at", "Sealed at", "Sigilat la"),
+    ("certificate_validity", "Certificate valid", "Certificat valabil"),
+    ("expired_since", "the certificate has expired since (the seal stays valid: it was made in time)", "certificatul a expirat între timp (sigiliul rămâne valid: a fost aplicat la timp)"),
+    ("qualified", "Qualified certificate for electronic seals (eIDAS)", "Certificat calificat pentru sigilii electronice (eIDAS)"),
+    ("not_qualified", "The certificate does not say it is qualified", "Certificatul nu se declară calificat"),
+    ("chain_not_checked", "The certificate chain was not checked against the EU Trusted List (no trust anchors are configured); the timestamp token was not checked.", "Lanțul certificatului nu a fost verificat în Lista de încredere a UE (nu sunt configurate ancore de încredere); marca temporală nu a fost verificată."),
+    ("awarding_body", "Awarding body", "Instituția emitentă"),
+    ("learner", "Learner", "Titular"),
+    ("credential_title", "Credential", "Credențial"),
     ("title", "Credential verification", "Verificarea certificatului"),
     ("valid", "Valid", "Valid"),
     ("valid_text", "This credential is genuine and in force.", "Acest certificat este autentic și valabil."),

@@ -143,6 +143,7 @@ impl Verifier {
                 include_str!("../templates/not_found.html"),
             ),
             ("verify.html", include_str!("../templates/verify.html")),
+            ("sealed.html", include_str!("../templates/sealed.html")),
         ] {
             env.add_template(name, text).expect("templates parse");
         }

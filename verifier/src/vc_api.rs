@@ -3,6 +3,7 @@
 //! full report.
 
 use axum::http::StatusCode;
+use microcred_core::jades::SealReport;
 use microcred_core::model::{Did, ModelError};
 use microcred_core::proof;
 use microcred_core::verify::{Outcome, VerificationReport};
@@ -76,15 +77,128 @@ fn bad(path: &str, msg: impl Into<String>) -> ApiError {
     )
 }
 
-/// Verifies one credential.
+/// Answer of `POST /credentials/verify` for a JAdES-sealed European Digital Credential
+/// (Europass): the seal check instead of the Data Integrity report.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct SealedVerifyResponse {
+    /// True when the seal holds (signature, certificate digest, certificate valid at `sigT`).
+    pub verified: bool,
+    /// Checks that passed.
+    pub checks: Vec<String>,
+    /// Checks not made, and facts to weigh (expired certificate, not qualified).
+    pub warnings: Vec<String>,
+    /// Checks that failed.
+    pub errors: Vec<String>,
+    /// The seal report.
+    #[schema(value_type = Object)]
+    pub seal: SealReport,
+}
+
+impl From<SealReport> for SealedVerifyResponse {
+    fn from(r: SealReport) -> Self {
+        let mut checks = Vec::new();
+        let mut errors = Vec::new();
+        let mut warnings = Vec::new();
+        for (ok, name, why) in [
+            (
+                r.signature_valid,
+                "seal-signature",
+                format!(
+                    "the {} signature does not match the credential and the certificate's key",
+                    r.algorithm
+                ),
+            ),
+            (
+                r.certificate_digest_matches,
+                "seal-certificate-digest",
+                "x5t#S256 does not name the certificate given".to_owned(),
+            ),
+            (
+                r.valid_at_signing,
+                "seal-certificate-valid-at-signing",
+                format!(
+                    "sealed at {}, outside the certificate's validity {} to {}",
+                    r.signed_at.as_deref().unwrap_or("(no sigT)"),
+                    r.certificate_not_before,
+                    r.certificate_not_after
+                ),
+            ),
+        ] {
+            if ok {
+                checks.push(name.to_owned());
+            } else {
+                errors.push(format!("{name}: {why}"));
+            }
+        }
+        if r.expired_now {
+            warnings.push(format!(
+                "seal-certificate-expired: the certificate expired on {} (after the seal was made)",
+                r.certificate_not_after
+            ));
+        }
+        if r.qualified {
+            checks.push("seal-certificate-qualified".to_owned());
+        } else {
+            warnings.push("seal-certificate-qualified: the certificate does not say it is a qualified certificate for electronic seals".to_owned());
+        }
+        warnings.push(
+            "trust-chain: not checked against the EU Trusted List (no trust anchors configured)"
+                .to_owned(),
+        );
+        warnings.push("timestamp: the timestamp token, if any, is not checked".to_owned());
+        Self {
+            verified: r.holds(),
+            checks,
+            warnings,
+            errors,
+            seal: r,
+        }
+    }
+}
+
+/// What `POST /credentials/verify` answers.
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+pub enum CredentialAnswer {
+    /// A W3C VC with a Data Integrity proof.
+    Vc(VerifyResponse),
+    /// A sealed European Digital Credential.
+    Sealed(SealedVerifyResponse),
+}
+
+impl CredentialAnswer {
+    /// Whether the credential verified.
+    pub fn verified(&self) -> bool {
+        match self {
+            Self::Vc(r) => r.verified,
+            Self::Sealed(r) => r.verified,
+        }
+    }
+}
+
+/// Checks a sealed European Digital Credential now.
+pub fn verify_sealed(doc: &serde_json::Value) -> Result<SealReport, ApiError> {
+    microcred_core::jades::verify_seal(doc, time::OffsetDateTime::now_utc())
+        .map_err(|e| bad("/verifiableCredential", e.to_string()))
+}
+
+/// Verifies one credential: a W3C VC with a Data Integrity proof, or a JAdES-sealed
+/// European Digital Credential (Europass).
 pub async fn verify_credential(
     v: &Verifier,
     req: &VerifyCredentialRequest,
-) -> Result<VerifyResponse, ApiError> {
+) -> Result<CredentialAnswer, ApiError> {
     if !req.verifiable_credential.is_object() {
         return Err(bad("/verifiableCredential", "must be a JSON object"));
     }
-    Ok(v.verify(&req.verifiable_credential).await.into())
+    if microcred_core::jades::is_sealed(&req.verifiable_credential) {
+        return Ok(CredentialAnswer::Sealed(
+            verify_sealed(&req.verifiable_credential)?.into(),
+        ));
+    }
+    Ok(CredentialAnswer::Vc(
+        v.verify(&req.verifiable_credential).await.into(),
+    ))
 }
 
 /// Body of `POST /presentations/verify`.

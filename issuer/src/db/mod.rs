@@ -10,6 +10,7 @@ pub mod credential_events;
 pub mod credentials;
 pub mod evaluations;
 pub mod hook_replays;
+pub mod institution_eseals;
 pub mod institution_webhooks;
 pub mod institutions;
 pub mod moodle_connections;

@@ -1,10 +1,11 @@
 //! Exports: the credential in the forms learners take elsewhere. [`badge`]: an Open Badges 3.0
 //! baked badge (the signed credential inside an SVG and a PNG image, OB 3.0 §5.3 "Baked
 //! Badge", <https://www.imsglobal.org/spec/ob/v3p0/#baked-badge>), for any OB3 backpack.
-//! [`pdf`]: the printable A4 certificate with every EU element and the QR code. Europass
-//! (ELM) joins this room next.
+//! [`pdf`]: the printable A4 certificate with every EU element and the QR code.
+//! [`europass`]: the European Digital Credential (ELM), uploadable and sealed.
 
 pub mod badge;
+pub mod europass;
 pub mod pdf;
 
 use crate::auth::{self, Principal};
@@ -34,6 +35,10 @@ pub enum Format {
     BadgePng,
     /// The printable certificate, in English or Romanian.
     Pdf(&'static str),
+    /// The European Digital Credential for the EU's sealing tools (`{"credential": ...}`).
+    EuropassUploadable,
+    /// The European Digital Credential sealed with the institution's electronic seal.
+    EuropassSealed,
 }
 
 impl Format {
@@ -45,13 +50,19 @@ impl Format {
             "badge.png" => Some(Self::BadgePng),
             "certificate.pdf" => Some(Self::Pdf("en")),
             "certificate-ro.pdf" => Some(Self::Pdf("ro")),
+            "europass.json" => Some(Self::EuropassUploadable),
+            "europass-sealed.jsonld" => Some(Self::EuropassSealed),
             _ => None,
         }
     }
 }
 
 /// `cred` in `format`.
-pub fn export(app: &Issuer, cred: &CredentialRow, format: Format) -> Result<Download, IssuerError> {
+pub async fn export(
+    app: &Issuer,
+    cred: &CredentialRow,
+    format: Format,
+) -> Result<Download, IssuerError> {
     let code = &cred.code;
     Ok(match format {
         Format::Json => Download {
@@ -74,6 +85,16 @@ pub fn export(app: &Issuer, cred: &CredentialRow, format: Format) -> Result<Down
             content_type: "application/pdf",
             file_name: format!("certificate-{code}-{lang}.pdf"),
         },
+        Format::EuropassUploadable => Download {
+            bytes: europass::uploadable(app, cred)?,
+            content_type: "application/json",
+            file_name: format!("europass-{code}.json"),
+        },
+        Format::EuropassSealed => Download {
+            bytes: europass::sealed(app, cred).await?,
+            content_type: "application/ld+json",
+            file_name: format!("europass-sealed-{code}.jsonld"),
+        },
     })
 }
 
@@ -87,7 +108,7 @@ pub async fn institution_export(
 ) -> Result<Download, IssuerError> {
     let format = Format::from_file(file).ok_or_else(|| {
         IssuerError::not_found(format!(
-            "export `{file}` (credential.json, badge.svg, badge.png, certificate.pdf, certificate-ro.pdf)"
+            "export `{file}` (credential.json, badge.svg, badge.png, certificate.pdf, certificate-ro.pdf, europass.json, europass-sealed.jsonld)"
         ))
     })?;
     let mut c = app.db.read().await?;
@@ -95,5 +116,6 @@ pub async fn institution_export(
     let cred = db::credentials::find_institution_credential(&mut c, &inst.id, code)
         .await?
         .ok_or_else(|| IssuerError::not_found(format!("credential `{code}`")))?;
-    export(app, &cred, format)
+    drop(c);
+    export(app, &cred, format).await
 }

@@ -45,7 +45,8 @@ pub async fn page(
         .into_response())
 }
 
-/// A download (`credential.json`, `badge.svg`, `badge.png`).
+/// A download (`credential.json`, `badge.svg`, `badge.png`, `certificate.pdf`,
+/// `certificate-ro.pdf`, `europass.json`, `europass-sealed.jsonld`).
 pub async fn download(
     State(app): State<Issuer>,
     Path((code, token, file)): Path<(String, String, String)>,
@@ -53,7 +54,9 @@ pub async fn download(
     let h = holder::holding(&app, &code, &token).await?;
     let format = exports::Format::from_file(&file)
         .ok_or_else(|| crate::error::IssuerError::not_found(format!("download `{file}`")))?;
-    Ok(attachment(exports::export(&app, &h.credential, format)?))
+    Ok(attachment(
+        exports::export(&app, &h.credential, format).await?,
+    ))
 }
 
 /// A download as an HTTP answer (never cached).

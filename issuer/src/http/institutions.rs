@@ -111,3 +111,40 @@ pub async fn rotate_key(
         kid: keys::rotate_key(&app, &p, &slug).await?,
     }))
 }
+
+/// Upload the institution's electronic seal (PKCS#12 as base64, or PEM), which seals its
+/// Europass credentials; replaces the one it had. The key is kept encrypted; the password is
+/// not kept.
+#[utoipa::path(put, path = "/api/v1/institutions/{slug}/eseal", request_body = crate::institutions::eseal::EsealUpload,
+    responses((status = 200, body = crate::institutions::eseal::EsealView), (status = 422)), security(("bearer" = [])))]
+pub async fn upload_eseal(
+    State(app): State<Issuer>,
+    Caller(p): Caller,
+    Path(slug): Path<String>,
+    ApiJson(u): ApiJson<crate::institutions::eseal::EsealUpload>,
+) -> ApiResult<Json<crate::institutions::eseal::EsealView>> {
+    Ok(Json(room::eseal::upload(&app, &p, &slug, &u).await?))
+}
+
+/// What the institution's seal certificate says.
+#[utoipa::path(get, path = "/api/v1/institutions/{slug}/eseal",
+    responses((status = 200, body = crate::institutions::eseal::EsealView), (status = 404)), security(("bearer" = [])))]
+pub async fn show_eseal(
+    State(app): State<Issuer>,
+    Caller(p): Caller,
+    Path(slug): Path<String>,
+) -> ApiResult<Json<crate::institutions::eseal::EsealView>> {
+    Ok(Json(room::eseal::show(&app, &p, &slug).await?))
+}
+
+/// Remove the institution's electronic seal.
+#[utoipa::path(delete, path = "/api/v1/institutions/{slug}/eseal",
+    responses((status = 204), (status = 404)), security(("bearer" = [])))]
+pub async fn remove_eseal(
+    State(app): State<Issuer>,
+    Caller(p): Caller,
+    Path(slug): Path<String>,
+) -> ApiResult<StatusCode> {
+    room::eseal::remove(&app, &p, &slug).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -17,7 +17,7 @@ mod triggers;
 mod vc_api;
 mod webhooks;
 
-use axum::routing::{delete, get, post};
+use axum::routing::{delete, get, post, put};
 use axum::Router;
 use microcred_core::urls;
 use utoipa::OpenApi;
@@ -46,6 +46,12 @@ pub fn router() -> Router<Issuer> {
         .route(
             "/api/v1/institutions/{slug}/tokens/{id}",
             delete(institutions::revoke_token),
+        )
+        .route(
+            "/api/v1/institutions/{slug}/eseal",
+            put(institutions::upload_eseal)
+                .get(institutions::show_eseal)
+                .delete(institutions::remove_eseal),
         )
         .route(
             "/api/v1/institutions/{slug}/keys/rotate",
@@ -158,7 +164,8 @@ pub fn router() -> Router<Issuer> {
 #[openapi(
     paths(setup::setup, institutions::create, institutions::list, institutions::get,
         institutions::create_token, institutions::list_tokens, institutions::revoke_token,
-        institutions::rotate_key, achievements::create, achievements::update, achievements::get,
+        institutions::rotate_key, institutions::upload_eseal, institutions::show_eseal,
+        institutions::remove_eseal, achievements::create, achievements::update, achievements::get,
         achievements::list, credentials::issue, credentials::list, credentials::issue_bulk,
         vc_api::issue, public::did_document, public::achievement, public::status_list,
         credentials::export, credentials::resend_holder_link, credentials::revoke_holder_link,
@@ -185,7 +192,8 @@ pub fn router() -> Router<Issuer> {
         crate::triggers::views::EvaluationView, crate::triggers::views::InboxItemView,
         crate::triggers::views::Reevaluation,
         crate::notifications::webhooks::NewWebhookRequest,
-        crate::notifications::webhooks::WebhookView, crate::holder::HolderLinkChange)),
+        crate::notifications::webhooks::WebhookView, crate::holder::HolderLinkChange,
+        crate::institutions::eseal::EsealUpload, crate::institutions::eseal::EsealView)),
     tags((name = "issuer", description = "Institutions, micro-credential definitions and issuing"))
 )]
 pub struct ApiDoc;

@@ -2,6 +2,7 @@
 //! first signing key, read and list them, and the demo institution of a first `cargo run`.
 //! Keys and DID documents are in [`keys`].
 
+pub mod eseal;
 pub mod keys;
 
 use microcred_core::model::AwardingBody;

@@ -1,0 +1,65 @@
+//! Europass: the credential as a European Digital Credential (ELM v3, see
+//! `microcred_core::elm`), in the two forms Europass users need - the *uploadable* form
+//! `{"credential": {...}}` that the EU's EDC issuing tools accept for sealing, and, when the
+//! institution has uploaded its electronic seal, the *sealed* form (JAdES baseline B) that
+//! Europass wallets store. A credential that is revoked, suspended or superseded is not sealed.
+
+use microcred_core::elm::{edc, EdcInput};
+use microcred_core::model::MicroCredential;
+use time::OffsetDateTime;
+
+use crate::db::credentials::CredentialRow;
+use crate::error::IssuerError;
+use crate::institutions::eseal;
+use crate::Issuer;
+
+/// The European Digital Credential of `cred`, before sealing.
+pub fn credential(app: &Issuer, cred: &CredentialRow) -> Result<serde_json::Value, IssuerError> {
+    let doc: serde_json::Value = serde_json::from_str(&cred.document)
+        .map_err(|e| IssuerError::stored(format!("credential {} (document)", cred.code), e))?;
+    let model = MicroCredential::from_json(&doc)
+        .map_err(|e| IssuerError::stored(format!("credential {} (model)", cred.code), e))?;
+    let url = app.urls.verification_page(&cred.code);
+    let png = microcred_core::qr::png(&url);
+    Ok(edc(
+        &model,
+        &EdcInput {
+            code: &cred.code,
+            verification_url: &url,
+            learner_email: cred.learner_email.as_deref(),
+            display_png: &png,
+        },
+    ))
+}
+
+/// The uploadable form: `{"credential": ...}`.
+pub fn uploadable(app: &Issuer, cred: &CredentialRow) -> Result<Vec<u8>, IssuerError> {
+    let v = serde_json::json!({ "credential": credential(app, cred)? });
+    Ok(serde_json::to_vec_pretty(&v).expect("JSON"))
+}
+
+/// The sealed form, sealed now with the institution's electronic seal.
+pub async fn sealed(app: &Issuer, cred: &CredentialRow) -> Result<Vec<u8>, IssuerError> {
+    if cred.state != "active" {
+        return Err(IssuerError::conflict(format!(
+            "credential {} is {}: a sealed Europass credential is made only of an active one",
+            cred.code, cred.state
+        )));
+    }
+    let mut c = app.db.read().await?;
+    let key = eseal::seal_key(app, &mut c, &cred.institution_id)
+        .await?
+        .ok_or_else(|| {
+            IssuerError::not_found(
+                "a sealed Europass credential: the institution has not uploaded its electronic seal (the uploadable form, europass.json, can be sealed with the EU's EDC tools)",
+            )
+        })?;
+    drop(c);
+    let now = OffsetDateTime::now_utc();
+    let sealed = microcred_core::jades::seal(&credential(app, cred)?, &key, now).map_err(|e| {
+        IssuerError::conflict(format!(
+            "the institution's electronic seal cannot seal now: {e}; it must upload a valid certificate"
+        ))
+    })?;
+    Ok(serde_json::to_vec(&sealed).expect("JSON"))
+}
