@@ -253,3 +253,20 @@ fn the_log_has_no_colour_codes_when_written_to_a_file_and_names_the_setup_token(
         "no ANSI escape codes in a file: {text}"
     );
 }
+
+#[test]
+fn the_europass_walk_is_the_europass_walk_script() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let doc = std::fs::read_to_string(root.join("docs/europass.md")).unwrap();
+    let script = std::fs::read_to_string(root.join("examples/europass-walk.sh")).unwrap();
+    let in_doc = between(
+        &doc,
+        "<!-- walk:begin -->\n```sh\n",
+        "```\n<!-- walk:end -->",
+    );
+    let in_script = between(&script, "# --- walk:begin\n", "# --- walk:end\n");
+    assert_eq!(
+        in_doc, in_script,
+        "docs/europass.md's walk and examples/europass-walk.sh must be the same commands"
+    );
+}
