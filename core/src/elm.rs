@@ -13,10 +13,8 @@
 //! Commission's sample does for its own assessment type. `docs/europass.md` has the table.
 
 use serde_json::{json, Map, Value};
-use time::format_description::well_known::Rfc3339;
-use time::OffsetDateTime;
 
-use crate::model::{AwardingBody, Ects, LangString, MicroCredential};
+use crate::model::{rfc3339, AwardingBody, Ects, LangString, MicroCredential};
 
 /// The VC 1.1 context every EDC starts with.
 pub const CREDENTIALS_V1: &str = "https://www.w3.org/2018/credentials/v1";
@@ -75,14 +73,6 @@ fn lang(s: &LangString) -> Value {
 
 fn note(id: String, text: Value) -> Value {
     json!({"id": id, "type": "Note", "noteLiteral": text})
-}
-
-fn datetime(t: OffsetDateTime) -> String {
-    t.to_offset(time::UtcOffset::UTC)
-        .replace_nanosecond(0)
-        .expect("0 is valid")
-        .format(&Rfc3339)
-        .expect("formats")
 }
 
 /// The Publications Office country concept of an ISO 3166-1 alpha-2 code (its table uses
@@ -192,7 +182,7 @@ pub fn edc(cred: &MicroCredential, input: &EdcInput<'_>) -> Value {
         "id": "urn:epass:awardingProcess:1",
         "type": "AwardingProcess",
         "awardingBody": org.clone(),
-        "awardingDate": datetime(cred.issued),
+        "awardingDate": rfc3339(cred.issued),
     });
     let langs: Vec<&str> = d.title.iter().map(|(l, _)| l).collect();
 
@@ -445,10 +435,10 @@ pub fn edc(cred: &MicroCredential, input: &EdcInput<'_>) -> Value {
     if cred.activity_start.is_some() || cred.activity_end.is_some() {
         let mut period = json!({"id": "urn:epass:period:1", "type": "PeriodOfTime"});
         if let Some(t) = cred.activity_start {
-            period["startDate"] = json!(datetime(t));
+            period["startDate"] = json!(rfc3339(t));
         }
         if let Some(t) = cred.activity_end {
-            period["endDate"] = json!(datetime(t));
+            period["endDate"] = json!(rfc3339(t));
         }
         achievement["influencedBy"] = json!({
             "id": "urn:epass:activity:1",
@@ -531,10 +521,10 @@ pub fn edc(cred: &MicroCredential, input: &EdcInput<'_>) -> Value {
         "credentialSchema": {"id": EDC_SCHEMA, "type": "ShaclValidator2017"},
         "credentialSubject": person,
         "issuer": org,
-        "validFrom": datetime(cred.issued),
+        "validFrom": rfc3339(cred.issued),
     });
     if let Some(t) = cred.valid_until {
-        v["expirationDate"] = json!(datetime(t));
+        v["expirationDate"] = json!(rfc3339(t));
     }
     // Where the original W3C credential is verified (VC 1.1 evidence would be replaced by the
     // sealing mandate, so it is a supplementary document of the achievement).

@@ -199,7 +199,13 @@ impl Signer {
 }
 
 impl SealKey {
-    fn new(signer: Signer, chain: Vec<Vec<u8>>, now: OffsetDateTime) -> Result<Self, SealKeyError> {
+    /// Checks the key against the first certificate (and the certificate's validity at `now`,
+    /// when given).
+    fn new(
+        signer: Signer,
+        chain: Vec<Vec<u8>>,
+        now: Option<OffsetDateTime>,
+    ) -> Result<Self, SealKeyError> {
         use x509_parser::prelude::*;
         let leaf = chain
             .first()
@@ -214,13 +220,13 @@ impl SealKey {
         {
             return Err(SealKeyError::Mismatch(holder.subject.clone()));
         }
-        if now > holder.not_after {
+        if now.is_some_and(|now| now > holder.not_after) {
             return Err(SealKeyError::Certificate(format!(
                 "expired on {}",
                 holder.not_after.date()
             )));
         }
-        if now < holder.not_before {
+        if now.is_some_and(|now| now < holder.not_before) {
             return Err(SealKeyError::Certificate(format!(
                 "is not valid before {}",
                 holder.not_before.date()
@@ -258,7 +264,7 @@ impl SealKey {
         })?;
         let signer = signer_from_pkcs8(chain.key().as_der())?;
         let certs: Vec<Vec<u8>> = chain.certs().iter().map(|c| c.as_der().to_vec()).collect();
-        Self::new(signer, order_chain(certs), now)
+        Self::new(signer, order_chain(certs), Some(now))
     }
 
     /// Reads PEM text: the certificates (leaf first, or in any order) and one private key
@@ -269,82 +275,8 @@ impl SealKey {
         password: Option<&str>,
         now: OffsetDateTime,
     ) -> Result<Self, SealKeyError> {
-        let mut certs = Vec::new();
-        let mut signer = None;
-        for pem in x509_parser::pem::Pem::iter_from_buffer(text) {
-            let pem =
-                pem.map_err(|e| SealKeyError::Pem(format!("the PEM text is unreadable: {e}")))?;
-            let found = match pem.label.as_str() {
-                "CERTIFICATE" => {
-                    certs.push(pem.contents);
-                    None
-                }
-                "PRIVATE KEY" => Some(signer_from_pkcs8(&pem.contents)?),
-                "ENCRYPTED PRIVATE KEY" => {
-                    let password = password.ok_or_else(|| {
-                        SealKeyError::Pem("the private key is encrypted: give its password".into())
-                    })?;
-                    let enc = pkcs8::EncryptedPrivateKeyInfo::try_from(pem.contents.as_slice())
-                        .map_err(|e| {
-                            SealKeyError::Pem(format!("the encrypted key is unreadable: {e}"))
-                        })?;
-                    let doc = enc.decrypt(password).map_err(|_| {
-                        SealKeyError::Pem(
-                            "the private key could not be decrypted (wrong password?)".into(),
-                        )
-                    })?;
-                    Some(signer_from_pkcs8(doc.as_bytes())?)
-                }
-                "RSA PRIVATE KEY" => {
-                    use rsa::pkcs1::DecodeRsaPrivateKey;
-                    let key = rsa::RsaPrivateKey::from_pkcs1_der(&pem.contents).map_err(|e| {
-                        SealKeyError::Pem(format!("the RSA key is unreadable: {e}"))
-                    })?;
-                    Some(Signer::Rsa {
-                        key: Box::new(key),
-                        pss: false,
-                    })
-                }
-                "EC PRIVATE KEY" => {
-                    let key = p256::SecretKey::from_sec1_der(&pem.contents).map_err(|_| {
-                        SealKeyError::KeyType(
-                            "an elliptic-curve key that is not P-256, or unreadable".into(),
-                        )
-                    })?;
-                    Some(Signer::P256(key.into()))
-                }
-                other => {
-                    return Err(SealKeyError::Pem(format!(
-                        "unexpected PEM block `{other}` (expected CERTIFICATE and one PRIVATE KEY)"
-                    )))
-                }
-            };
-            if let Some(s) = found {
-                if signer.replace(s).is_some() {
-                    return Err(SealKeyError::Pem(
-                        "the PEM text holds more than one private key".into(),
-                    ));
-                }
-            }
-        }
-        let signer =
-            signer.ok_or_else(|| SealKeyError::Pem("the PEM text holds no private key".into()))?;
-        if certs.is_empty() {
-            return Err(SealKeyError::Pem(
-                "the PEM text holds no certificate".into(),
-            ));
-        }
-        // Put the key's own certificate first.
-        let bits = public_key_bits(&signer);
-        if let Some(pos) = certs.iter().position(|c| {
-            use x509_parser::prelude::*;
-            X509Certificate::from_der(c)
-                .is_ok_and(|(_, c)| Some(c.public_key().subject_public_key.data.to_vec()) == bits)
-        }) {
-            let leaf = certs.remove(pos);
-            certs.insert(0, leaf);
-        }
-        Self::new(signer, certs, now)
+        let (signer, certs) = read_pem(text, password)?;
+        Self::new(signer, certs, Some(now))
     }
 
     /// The form kept at rest (to be encrypted by the caller): PEM, the PKCS#8 key then the chain.
@@ -356,37 +288,11 @@ impl SealKey {
         s
     }
 
-    /// Reads back what [`Self::to_storage`] wrote. The certificate is not re-checked for
-    /// expiry here: sealing checks validity at the signing time.
+    /// Reads back what [`Self::to_storage`] wrote. The certificate's validity is not checked
+    /// here: sealing checks it at the signing time, and says so.
     pub fn from_storage(text: &str) -> Result<Self, SealKeyError> {
-        let holder_probe = Self::from_pem(text.as_bytes(), None, OffsetDateTime::UNIX_EPOCH);
-        match holder_probe {
-            Ok(k) => Ok(k),
-            Err(SealKeyError::Certificate(_)) => {
-                // Out of its validity: read without the date check so the caller can say so.
-                let mut certs = Vec::new();
-                let mut signer = None;
-                for pem in x509_parser::pem::Pem::iter_from_buffer(text.as_bytes()).flatten() {
-                    match pem.label.as_str() {
-                        "CERTIFICATE" => certs.push(pem.contents),
-                        "PRIVATE KEY" => signer = Some(signer_from_pkcs8(&pem.contents)?),
-                        _ => {}
-                    }
-                }
-                let signer = signer.ok_or_else(|| SealKeyError::Pem("no private key".into()))?;
-                let holder = holder_of(
-                    certs
-                        .first()
-                        .ok_or_else(|| SealKeyError::Certificate("is missing".into()))?,
-                )?;
-                Ok(Self {
-                    signer,
-                    chain: certs,
-                    holder,
-                })
-            }
-            Err(e) => Err(e),
-        }
+        let (signer, certs) = read_pem(text.as_bytes(), None)?;
+        Self::new(signer, certs, None)
     }
 
     /// The JWS algorithm this key seals with.
@@ -452,6 +358,84 @@ impl SealKey {
             .map_err(|e| SealKeyError::Certificate(format!("issuer and serial: {e}")))?;
         Ok(STANDARD.encode(der))
     }
+}
+
+/// The private key and the certificates (the key's own certificate first) of PEM text.
+fn read_pem(text: &[u8], password: Option<&str>) -> Result<(Signer, Vec<Vec<u8>>), SealKeyError> {
+    let mut certs = Vec::new();
+    let mut signer = None;
+    for pem in x509_parser::pem::Pem::iter_from_buffer(text) {
+        let pem = pem.map_err(|e| SealKeyError::Pem(format!("the PEM text is unreadable: {e}")))?;
+        let found = match pem.label.as_str() {
+            "CERTIFICATE" => {
+                certs.push(pem.contents);
+                None
+            }
+            "PRIVATE KEY" => Some(signer_from_pkcs8(&pem.contents)?),
+            "ENCRYPTED PRIVATE KEY" => {
+                let password = password.ok_or_else(|| {
+                    SealKeyError::Pem("the private key is encrypted: give its password".into())
+                })?;
+                let enc = pkcs8::EncryptedPrivateKeyInfo::try_from(pem.contents.as_slice())
+                    .map_err(|e| {
+                        SealKeyError::Pem(format!("the encrypted key is unreadable: {e}"))
+                    })?;
+                let doc = enc.decrypt(password).map_err(|_| {
+                    SealKeyError::Pem(
+                        "the private key could not be decrypted (wrong password?)".into(),
+                    )
+                })?;
+                Some(signer_from_pkcs8(doc.as_bytes())?)
+            }
+            "RSA PRIVATE KEY" => {
+                use rsa::pkcs1::DecodeRsaPrivateKey;
+                let key = rsa::RsaPrivateKey::from_pkcs1_der(&pem.contents)
+                    .map_err(|e| SealKeyError::Pem(format!("the RSA key is unreadable: {e}")))?;
+                Some(Signer::Rsa {
+                    key: Box::new(key),
+                    pss: false,
+                })
+            }
+            "EC PRIVATE KEY" => {
+                let key = p256::SecretKey::from_sec1_der(&pem.contents).map_err(|_| {
+                    SealKeyError::KeyType(
+                        "an elliptic-curve key that is not P-256, or unreadable".into(),
+                    )
+                })?;
+                Some(Signer::P256(key.into()))
+            }
+            other => {
+                return Err(SealKeyError::Pem(format!(
+                    "unexpected PEM block `{other}` (expected CERTIFICATE and one PRIVATE KEY)"
+                )))
+            }
+        };
+        if let Some(s) = found {
+            if signer.replace(s).is_some() {
+                return Err(SealKeyError::Pem(
+                    "the PEM text holds more than one private key".into(),
+                ));
+            }
+        }
+    }
+    let signer =
+        signer.ok_or_else(|| SealKeyError::Pem("the PEM text holds no private key".into()))?;
+    if certs.is_empty() {
+        return Err(SealKeyError::Pem(
+            "the PEM text holds no certificate".into(),
+        ));
+    }
+    // Put the key's own certificate first.
+    let bits = public_key_bits(&signer);
+    if let Some(pos) = certs.iter().position(|c| {
+        use x509_parser::prelude::*;
+        X509Certificate::from_der(c)
+            .is_ok_and(|(_, c)| Some(c.public_key().subject_public_key.data.to_vec()) == bits)
+    }) {
+        let leaf = certs.remove(pos);
+        certs.insert(0, leaf);
+    }
+    Ok((signer, certs))
 }
 
 /// The subjectPublicKey bits of the signer's public key.

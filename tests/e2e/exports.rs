@@ -114,13 +114,7 @@ both_backends!(
 async fn holder_link(mailbox: &microcred_fake_moodle::smtp::Mailbox, to: &str) -> String {
     for _ in 0..200 {
         if let Some(m) = mailbox.to(to).first() {
-            return m
-                .data
-                .split_whitespace()
-                .find(|w| w.contains("/holder/"))
-                .expect("the private holder link")
-                .trim_matches(|c| c == '<' || c == '>' || c == '"')
-                .to_owned();
+            return crate::moodle::holder_link_in(m);
         }
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }

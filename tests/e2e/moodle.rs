@@ -1135,7 +1135,8 @@ both_backends!(
     }
 );
 
-fn holder_link_in(mail: &microcred_fake_moodle::smtp::Received) -> String {
+/// The private holder link in a "credential issued" e-mail.
+pub(crate) fn holder_link_in(mail: &microcred_fake_moodle::smtp::Received) -> String {
     let word = mail
         .data
         .split_whitespace()

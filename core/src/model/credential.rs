@@ -427,7 +427,8 @@ struct AchievementDoc {
     further_information: Option<LangStringDoc>,
 }
 
-fn rfc3339(t: OffsetDateTime) -> String {
+/// A time as the credentials carry it: UTC, whole seconds, RFC 3339.
+pub(crate) fn rfc3339(t: OffsetDateTime) -> String {
     t.to_offset(time::UtcOffset::UTC)
         .replace_nanosecond(0)
         .expect("0 is valid")

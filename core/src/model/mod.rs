@@ -14,6 +14,7 @@ pub use achievement::{
     AchievementDefinition, AchievementDefinitionDoc, LearningOutcome, LearningOutcomeDoc,
     QualityAssurance, QualityAssuranceDoc, Stackability, StackabilityDoc, Workload, WorkloadDoc,
 };
+pub(crate) use credential::rfc3339;
 pub use credential::{
     credential_context, parse_datetime, AwardingBody, Did, Evidence, IdentityType,
     IssuedAchievement, Learner, LearnerIdentity, MicroCredential, PostalAddress, CREDENTIALS_V2,
