@@ -47,6 +47,20 @@ pub struct EdcInput<'a> {
     pub learner_email: Option<&'a str>,
     /// The picture Europass shows for the credential (PNG).
     pub display_png: &'a [u8],
+    /// The awarding body's logo (PNG), when the institution has uploaded one.
+    pub logo_png: Option<&'a [u8]>,
+}
+
+/// A PNG picture as an ELM `MediaObject` (content in base64, file type PNG).
+fn png_media(id: String, png: &[u8]) -> Value {
+    use base64::Engine;
+    json!({
+        "id": id,
+        "type": "MediaObject",
+        "content": base64::engine::general_purpose::STANDARD.encode(png),
+        "contentEncoding": concept(BASE64, "http://data.europa.eu/snb/encoding/25831c2", json!({"en": "base64"}), None),
+        "contentType": concept(&format!("{FILE_TYPE}/PNG"), FILE_TYPE, json!({"en": "PNG"}), Some("file-type")),
+    })
 }
 
 /// A controlled-vocabulary concept (`skos:Concept`) with its scheme and labels.
@@ -178,10 +192,15 @@ pub fn edc(cred: &MicroCredential, input: &EdcInput<'_>) -> Value {
     let d = &cred.achievement.definition;
     let org_id = "urn:epass:org:1";
     let org = organisation(&cred.issuer, org_id);
+    // The logo once, on the awarding body (the same node, by id, wherever else it appears).
+    let mut awarding_body = org.clone();
+    if let Some(logo) = input.logo_png {
+        awarding_body["logo"] = png_media(format!("{org_id}:logo"), logo);
+    }
     let awarded_by = json!({
         "id": "urn:epass:awardingProcess:1",
         "type": "AwardingProcess",
-        "awardingBody": org.clone(),
+        "awardingBody": awarding_body,
         "awardingDate": rfc3339(cred.issued),
     });
     let langs: Vec<&str> = d.title.iter().map(|(l, _)| l).collect();
@@ -466,10 +485,6 @@ pub fn edc(cred: &MicroCredential, input: &EdcInput<'_>) -> Value {
         });
     }
 
-    let png = {
-        use base64::Engine;
-        base64::engine::general_purpose::STANDARD.encode(input.display_png)
-    };
     let primary = language("en");
     let displays: Vec<Value> = langs
         .iter()
@@ -483,13 +498,7 @@ pub fn edc(cred: &MicroCredential, input: &EdcInput<'_>) -> Value {
                     "id": format!("urn:epass:displayDetail:{}", i + 1),
                     "type": "DisplayDetail",
                     "page": 1,
-                    "image": {
-                        "id": format!("urn:epass:mediaObject:display:{}", i + 1),
-                        "type": "MediaObject",
-                        "content": png,
-                        "contentEncoding": concept(BASE64, "http://data.europa.eu/snb/encoding/25831c2", json!({"en": "base64"}), None),
-                        "contentType": concept(&format!("{FILE_TYPE}/PNG"), FILE_TYPE, json!({"en": "PNG"}), Some("file-type")),
-                    },
+                    "image": png_media(format!("urn:epass:mediaObject:display:{}", i + 1), input.display_png),
                 },
             })
         })

@@ -7,7 +7,7 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 
 use crate::both_backends;
-use crate::support::{onboard, TestApp, TestDb};
+use crate::support::{fixture_bytes, onboard, TestApp, TestDb};
 
 async fn issue_to(app: &TestApp, token: &str, name: &str) -> Value {
     app.client(token)
@@ -361,6 +361,165 @@ both_backends!(
             .await
             .expect(StatusCode::NO_CONTENT);
         c.get("/api/v1/institutions/ase/eseal")
+            .await
+            .expect(StatusCode::NOT_FOUND);
+    }
+);
+
+/// The images `pdfimages -list` finds in `pdf`, as (page, width, height).
+fn pdf_images(pdf: &[u8]) -> Vec<(u32, u32, u32)> {
+    let dir = std::env::temp_dir().join(format!(
+        "microcred-pdfimages-{}",
+        microcred_issuer::secrets::new_id()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("c.pdf");
+    std::fs::write(&path, pdf).unwrap();
+    let list = String::from_utf8(tool("pdfimages", &["-list".as_ref(), path.as_os_str()])).unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    // page num type width height ...; two header lines; soft masks are listed as `smask`.
+    list.lines()
+        .skip(2)
+        .filter_map(|l| {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            (f.get(2) == Some(&"image")).then(|| {
+                (
+                    f[0].parse().unwrap(),
+                    f[3].parse().unwrap(),
+                    f[4].parse().unwrap(),
+                )
+            })
+        })
+        .collect()
+}
+
+both_backends!(
+    an_institutions_logo_is_on_its_pdf_certificates_and_europass_credentials,
+    |backend| async move {
+        let db = TestDb::new(backend).await;
+        let app = TestApp::spawn(db.config()).await;
+        let (_, token) = onboard(&app).await;
+        let issued = issue_to(&app, &token, "Ștefan Țurcanu").await;
+        let code = issued["code"].as_str().unwrap().to_owned();
+        let pdf_url =
+            format!("/api/v1/institutions/ase/credentials/{code}/exports/certificate.pdf");
+        let download = |url: String| {
+            let app = &app;
+            let token = &token;
+            async move {
+                let r = app
+                    .http
+                    .get(app.url(&url))
+                    .bearer_auth(token)
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(r.status(), StatusCode::OK, "{url}");
+                r.bytes().await.unwrap().to_vec()
+            }
+        };
+        let put_logo = |bytes: Vec<u8>, content_type: &'static str| {
+            let app = &app;
+            let token = &token;
+            async move {
+                let r = app
+                    .http
+                    .put(app.url("/api/v1/institutions/ase/logo"))
+                    .bearer_auth(token)
+                    .header("content-type", content_type)
+                    .body(bytes)
+                    .send()
+                    .await
+                    .unwrap();
+                let status = r.status();
+                (status, r.json::<Value>().await.unwrap())
+            }
+        };
+
+        // No logo yet: the QR code is the page's only picture.
+        assert_eq!(pdf_images(&download(pdf_url.clone()).await).len(), 1);
+        app.client(&token)
+            .get("/api/v1/institutions/ase/logo")
+            .await
+            .expect(StatusCode::NOT_FOUND);
+
+        // Files that are not a PNG or JPEG logo are refused, saying why.
+        for (file, content_type, says) in [
+            (
+                "logos/not-an-image.gif",
+                "image/gif",
+                "must be a PNG or JPEG",
+            ),
+            ("logos/too-wide.png", "image/png", "larger than 4096"),
+        ] {
+            let (status, body) = put_logo(fixture_bytes(file), content_type).await;
+            assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{file}: {body}");
+            assert!(body.to_string().contains(says), "{file}: {body}");
+        }
+        let (status, body) = put_logo(Vec::new(), "image/png").await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(body.to_string().contains("no body"), "{body}");
+        app.client(&token)
+            .get("/api/v1/institutions/ase/logo")
+            .await
+            .expect(StatusCode::NOT_FOUND);
+
+        // A JPEG logo, 600×240, is kept as a PNG scaled to 512 pixels wide.
+        let (status, view) = put_logo(fixture_bytes("logos/academy.jpg"), "image/jpeg").await;
+        assert_eq!(status, StatusCode::OK, "{view}");
+        assert_eq!(view["contentType"], "image/png");
+        assert_eq!(
+            (view["width"].clone(), view["height"].clone()),
+            (json!(512), json!(205))
+        );
+        let stored = download("/api/v1/institutions/ase/logo".into()).await;
+        let img = image::load_from_memory_with_format(&stored, image::ImageFormat::Png).unwrap();
+        assert_eq!((img.width(), img.height()), (512, 205));
+
+        // It is on the certificate, in both languages, on the page of the QR code.
+        for file in ["certificate.pdf", "certificate-ro.pdf"] {
+            let images = pdf_images(
+                &download(format!(
+                    "/api/v1/institutions/ase/credentials/{code}/exports/{file}"
+                ))
+                .await,
+            );
+            assert_eq!(images.len(), 2, "{file}: {images:?}");
+            assert!(images.contains(&(1, 512, 205)), "{file}: {images:?}");
+            assert!(
+                images.iter().all(|i| i.0 == 1),
+                "one page: {file}: {images:?}"
+            );
+        }
+        // And it is the awarding body's logo in the Europass credential.
+        let up: Value = serde_json::from_slice(
+            &download(format!(
+                "/api/v1/institutions/ase/credentials/{code}/exports/europass.json"
+            ))
+            .await,
+        )
+        .unwrap();
+        let logo =
+            &up["credential"]["credentialSubject"]["hasClaim"]["awardedBy"]["awardingBody"]["logo"];
+        assert_eq!(logo["type"], "MediaObject");
+        use base64::Engine;
+        assert_eq!(
+            base64::engine::general_purpose::STANDARD
+                .decode(logo["content"].as_str().unwrap())
+                .unwrap(),
+            stored
+        );
+        let (conforms, violations) = shacl_conforms(&up["credential"]);
+        assert!(!conforms && !violations.contains("logo"), "{violations}");
+
+        // Removed: certificates are made without it again.
+        app.client(&token)
+            .delete("/api/v1/institutions/ase/logo")
+            .await
+            .expect(StatusCode::NO_CONTENT);
+        assert_eq!(pdf_images(&download(pdf_url).await).len(), 1);
+        app.client(&token)
+            .delete("/api/v1/institutions/ase/logo")
             .await
             .expect(StatusCode::NOT_FOUND);
     }

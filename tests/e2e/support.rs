@@ -359,6 +359,16 @@ macro_rules! both_backends {
     };
 }
 
+/// The bytes of a fixture file of core/tests/fixtures.
+pub fn fixture_bytes(rel: &str) -> Vec<u8> {
+    std::fs::read(
+        std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("core/tests/fixtures")
+            .join(rel),
+    )
+    .unwrap()
+}
+
 /// A fixture file of core/tests/fixtures.
 pub fn fixture(rel: &str) -> Value {
     let p = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))

@@ -21,6 +21,7 @@ fn award() -> MicroCredential {
 }
 
 fn uploadable() -> Value {
+    let logo = std::fs::read(path("logos/academy.png")).unwrap();
     edc(
         &award(),
         &EdcInput {
@@ -28,6 +29,7 @@ fn uploadable() -> Value {
             verification_url: "https://mlearn.example.md/v/K7QX2M9P",
             learner_email: Some("ana.popescu@example.md"),
             display_png: &microcred_core::qr::png("https://mlearn.example.md/v/K7QX2M9P"),
+            logo_png: Some(&logo),
         },
     )
 }
@@ -124,6 +126,19 @@ fn an_award_maps_to_the_elm_classes_of_the_commissions_sample() {
     assert_eq!(
         a["awardedBy"]["awardingBody"]["location"]["address"]["countryCode"]["id"],
         "http://publications.europa.eu/resource/authority/country/MDA"
+    );
+    let logo = &a["awardedBy"]["awardingBody"]["logo"];
+    assert_eq!(logo["type"], "MediaObject");
+    assert_eq!(
+        logo["contentType"]["id"],
+        "http://publications.europa.eu/resource/authority/file-type/PNG"
+    );
+    use base64::Engine;
+    assert_eq!(
+        base64::engine::general_purpose::STANDARD
+            .decode(logo["content"].as_str().unwrap())
+            .unwrap(),
+        std::fs::read(path("logos/academy.png")).unwrap()
     );
     let spec = &a["specifiedBy"];
     assert_eq!(spec["type"], "Qualification");

@@ -11,6 +11,7 @@ pub mod credentials;
 pub mod evaluations;
 pub mod hook_replays;
 pub mod institution_eseals;
+pub mod institution_logos;
 pub mod institution_webhooks;
 pub mod institutions;
 pub mod moodle_connections;

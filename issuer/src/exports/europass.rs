@@ -14,7 +14,12 @@ use crate::institutions::eseal;
 use crate::Issuer;
 
 /// The European Digital Credential of `cred`, before sealing.
-pub fn credential(app: &Issuer, cred: &CredentialRow) -> Result<serde_json::Value, IssuerError> {
+/// `logo` is the institution's logo (PNG), shown as the awarding body's.
+pub fn credential(
+    app: &Issuer,
+    cred: &CredentialRow,
+    logo: Option<&[u8]>,
+) -> Result<serde_json::Value, IssuerError> {
     let doc: serde_json::Value = serde_json::from_str(&cred.document)
         .map_err(|e| IssuerError::stored(format!("credential {} (document)", cred.code), e))?;
     let model = MicroCredential::from_json(&doc)
@@ -28,18 +33,27 @@ pub fn credential(app: &Issuer, cred: &CredentialRow) -> Result<serde_json::Valu
             verification_url: &url,
             learner_email: cred.learner_email.as_deref(),
             display_png: &png,
+            logo_png: logo,
         },
     ))
 }
 
 /// The uploadable form: `{"credential": ...}`.
-pub fn uploadable(app: &Issuer, cred: &CredentialRow) -> Result<Vec<u8>, IssuerError> {
-    let v = serde_json::json!({ "credential": credential(app, cred)? });
+pub fn uploadable(
+    app: &Issuer,
+    cred: &CredentialRow,
+    logo: Option<&[u8]>,
+) -> Result<Vec<u8>, IssuerError> {
+    let v = serde_json::json!({ "credential": credential(app, cred, logo)? });
     Ok(serde_json::to_vec_pretty(&v).expect("JSON"))
 }
 
 /// The sealed form, sealed now with the institution's electronic seal.
-pub async fn sealed(app: &Issuer, cred: &CredentialRow) -> Result<Vec<u8>, IssuerError> {
+pub async fn sealed(
+    app: &Issuer,
+    cred: &CredentialRow,
+    logo: Option<&[u8]>,
+) -> Result<Vec<u8>, IssuerError> {
     if cred.state != "active" {
         return Err(IssuerError::conflict(format!(
             "credential {} is {}: a sealed Europass credential is made only of an active one",
@@ -56,7 +70,7 @@ pub async fn sealed(app: &Issuer, cred: &CredentialRow) -> Result<Vec<u8>, Issue
         })?;
     drop(c);
     let now = OffsetDateTime::now_utc();
-    let sealed = microcred_core::jades::seal(&credential(app, cred)?, &key, now).map_err(|e| {
+    let sealed = microcred_core::jades::seal(&credential(app, cred, logo)?, &key, now).map_err(|e| {
         IssuerError::conflict(format!(
             "the institution's electronic seal cannot seal now: {e}; it must upload a valid certificate"
         ))

@@ -64,6 +64,14 @@ pub async fn export(
     format: Format,
 ) -> Result<Download, IssuerError> {
     let code = &cred.code;
+    let logo = match format {
+        Format::Pdf(_) | Format::EuropassUploadable | Format::EuropassSealed => {
+            let mut c = app.db.read().await?;
+            crate::institutions::logo::logo_png(&mut c, &cred.institution_id).await?
+        }
+        _ => None,
+    };
+    let logo = logo.as_deref();
     Ok(match format {
         Format::Json => Download {
             bytes: cred.document.clone().into_bytes(),
@@ -81,17 +89,17 @@ pub async fn export(
             file_name: format!("badge-{code}.png"),
         },
         Format::Pdf(lang) => Download {
-            bytes: pdf::certificate(app, cred, lang)?,
+            bytes: pdf::certificate(app, cred, lang, logo)?,
             content_type: "application/pdf",
             file_name: format!("certificate-{code}-{lang}.pdf"),
         },
         Format::EuropassUploadable => Download {
-            bytes: europass::uploadable(app, cred)?,
+            bytes: europass::uploadable(app, cred, logo)?,
             content_type: "application/json",
             file_name: format!("europass-{code}.json"),
         },
         Format::EuropassSealed => Download {
-            bytes: europass::sealed(app, cred).await?,
+            bytes: europass::sealed(app, cred, logo).await?,
             content_type: "application/ld+json",
             file_name: format!("europass-sealed-{code}.jsonld"),
         },

@@ -1,5 +1,6 @@
 //! The printable certificate: an A4 PDF (`krilla`) with selectable text in DejaVu Sans
-//! (embedded, subset; it covers Romanian ă â î ș ț and Cyrillic), the institution, the learner,
+//! (embedded, subset; it covers Romanian ă â î ș ț and Cyrillic), the institution with its
+//! uploaded logo, the learner,
 //! the title, every EU element of the Council Recommendation 2022/C 243/02 Annex I in the
 //! learner's language (en/ro), the date of issuing, and the QR code of the verification page
 //! with its short URL printed under it.
@@ -176,8 +177,17 @@ fn date(t: time::OffsetDateTime) -> String {
     format!("{:04}-{:02}-{:02}", t.year(), u8::from(t.month()), t.day())
 }
 
-/// The certificate of `cred` in `lang` (`en` or `ro`).
-pub fn certificate(app: &Issuer, cred: &CredentialRow, lang: &str) -> Result<Vec<u8>, IssuerError> {
+/// Largest box the institution's logo is fitted into, top right (points).
+const LOGO_BOX: (f32, f32) = (150.0, 60.0);
+
+/// The certificate of `cred` in `lang` (`en` or `ro`), with the institution's `logo` (PNG)
+/// when it has uploaded one.
+pub fn certificate(
+    app: &Issuer,
+    cred: &CredentialRow,
+    lang: &str,
+    logo: Option<&[u8]>,
+) -> Result<Vec<u8>, IssuerError> {
     let what = || format!("credential {} (document)", cred.code);
     let doc: serde_json::Value =
         serde_json::from_str(&cred.document).map_err(|e| IssuerError::stored(what(), e))?;
@@ -220,6 +230,23 @@ pub fn certificate(app: &Issuer, cred: &CredentialRow, lang: &str) -> Result<Vec
     }));
     surface.draw_path(&band);
 
+    // The institution's logo, top right, fitted into LOGO_BOX keeping its proportions.
+    let mut name_width = 60;
+    if let Some(png) = logo {
+        let image = Image::from_png(png.to_vec().into(), true)
+            .map_err(|e| IssuerError::stored("the institution's logo", e))?;
+        let (w, h) = image.size();
+        let scale = (LOGO_BOX.0 / w.max(1) as f32).min(LOGO_BOX.1 / h.max(1) as f32);
+        let (w, h) = (w as f32 * scale, h as f32 * scale);
+        surface.push_transform(&Transform::from_translate(WIDTH - MARGIN - w, 24.0));
+        surface.draw_image(
+            image,
+            Size::from_wh(w, h).expect("a logo has a positive size"),
+        );
+        surface.pop();
+        name_width = 38;
+    }
+
     let mut wr = Writer {
         surface: &mut surface,
         regular,
@@ -227,7 +254,7 @@ pub fn certificate(app: &Issuer, cred: &CredentialRow, lang: &str) -> Result<Vec
         y: 30.0,
     };
     wr.colour(0, 51, 153);
-    wr.paragraph(&mc.issuer.legal_name, 15.0, true, 60);
+    wr.paragraph(&mc.issuer.legal_name, 15.0, true, name_width);
     wr.colour(110, 110, 110);
     wr.line(w.heading, 10.0, false, MARGIN);
     wr.y += 18.0;
@@ -307,8 +334,9 @@ pub fn certificate(app: &Issuer, cred: &CredentialRow, lang: &str) -> Result<Vec
 
     // The QR code of the verification page, bottom right, with the words and the short URL
     // beside it; on a page of its own when the elements filled this one.
-    let side = 120.0;
-    let (qx, qy) = (WIDTH - MARGIN - side, HEIGHT - MARGIN - side);
+    // 100 pt is 35 mm: phones read it from arm's length.
+    let side = 100.0;
+    let (qx, qy) = (WIDTH - MARGIN - side, HEIGHT - 40.0 - side);
     let overflow = wr.y > qy - 12.0;
     let short = verify_url
         .split_once("://")

@@ -148,3 +148,42 @@ pub async fn remove_eseal(
     room::eseal::remove(&app, &p, &slug).await?;
     Ok(StatusCode::NO_CONTENT)
 }
+
+/// Upload the institution's logo: the PNG or JPEG file itself as the body (at most 1 MiB and
+/// 4096 pixels a side); stored as a PNG at most 512 pixels on its longer side, and shown on
+/// its PDF certificates and Europass credentials. Replaces the one it had.
+#[utoipa::path(put, path = "/api/v1/institutions/{slug}/logo",
+    request_body(content = Vec<u8>, content_type = "image/png"),
+    responses((status = 200, body = crate::institutions::logo::LogoView), (status = 422)), security(("bearer" = [])))]
+pub async fn upload_logo(
+    State(app): State<Issuer>,
+    Caller(p): Caller,
+    Path(slug): Path<String>,
+    body: axum::body::Bytes,
+) -> ApiResult<Json<crate::institutions::logo::LogoView>> {
+    Ok(Json(room::logo::upload(&app, &p, &slug, &body).await?))
+}
+
+/// The institution's stored logo (PNG).
+#[utoipa::path(get, path = "/api/v1/institutions/{slug}/logo",
+    responses((status = 200, content_type = "image/png"), (status = 404)), security(("bearer" = [])))]
+pub async fn show_logo(
+    State(app): State<Issuer>,
+    Caller(p): Caller,
+    Path(slug): Path<String>,
+) -> ApiResult<impl axum::response::IntoResponse> {
+    let png = room::logo::show(&app, &p, &slug).await?;
+    Ok(([(axum::http::header::CONTENT_TYPE, "image/png")], png))
+}
+
+/// Remove the institution's logo.
+#[utoipa::path(delete, path = "/api/v1/institutions/{slug}/logo",
+    responses((status = 204), (status = 404)), security(("bearer" = [])))]
+pub async fn remove_logo(
+    State(app): State<Issuer>,
+    Caller(p): Caller,
+    Path(slug): Path<String>,
+) -> ApiResult<StatusCode> {
+    room::logo::remove(&app, &p, &slug).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

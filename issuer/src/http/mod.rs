@@ -54,6 +54,12 @@ pub fn router() -> Router<Issuer> {
                 .delete(institutions::remove_eseal),
         )
         .route(
+            "/api/v1/institutions/{slug}/logo",
+            put(institutions::upload_logo)
+                .get(institutions::show_logo)
+                .delete(institutions::remove_logo),
+        )
+        .route(
             "/api/v1/institutions/{slug}/keys/rotate",
             post(institutions::rotate_key),
         )
@@ -165,7 +171,8 @@ pub fn router() -> Router<Issuer> {
     paths(setup::setup, institutions::create, institutions::list, institutions::get,
         institutions::create_token, institutions::list_tokens, institutions::revoke_token,
         institutions::rotate_key, institutions::upload_eseal, institutions::show_eseal,
-        institutions::remove_eseal, achievements::create, achievements::update, achievements::get,
+        institutions::remove_eseal, institutions::upload_logo, institutions::show_logo,
+        institutions::remove_logo, achievements::create, achievements::update, achievements::get,
         achievements::list, credentials::issue, credentials::list, credentials::issue_bulk,
         vc_api::issue, public::did_document, public::achievement, public::status_list,
         credentials::export, credentials::resend_holder_link, credentials::revoke_holder_link,

@@ -4,6 +4,7 @@
 
 pub mod eseal;
 pub mod keys;
+pub mod logo;
 
 use microcred_core::model::AwardingBody;
 
