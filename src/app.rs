@@ -74,6 +74,9 @@ pub enum StartError {
     /// The mail settings are not usable.
     #[error("{0}")]
     Mail(String),
+    /// Another setting is not usable.
+    #[error("{0}")]
+    Settings(String),
 }
 
 fn load_master_key(config: &Config) -> Result<MasterKey, StartError> {
@@ -200,6 +203,12 @@ impl Application {
             },
         )
         .with_triggers(config.triggers.clone());
+        let issuer = match &config.tsa_url {
+            Some(url) => issuer
+                .with_timestamp_authority(url)
+                .map_err(StartError::Settings)?,
+            None => issuer,
+        };
         let mut jobs = None;
 
         let mut setup_token = None;

@@ -60,6 +60,10 @@ pub struct ServeArgs {
     /// Sender address of learner e-mails (the sender name is the institution's).
     #[arg(long, env = "MICROCRED_MAIL_FROM")]
     pub mail_from: Option<String>,
+    /// RFC 3161 timestamp authority (https://USER:PASSWORD@tsa.example/): sealed Europass
+    /// credentials get a trusted timestamp (JAdES baseline T). Without it, baseline B.
+    #[arg(long, env = "MICROCRED_TSA_URL", hide_env_values = true)]
+    pub tsa_url: Option<String>,
     /// Seconds a worker holds a Moodle trigger item before another instance may take it over.
     #[arg(long, env = "MICROCRED_TRIGGER_LEASE_SECONDS", default_value_t = 120)]
     pub trigger_lease_seconds: u64,

@@ -76,6 +76,8 @@ pub struct Config {
     pub smtp_url: Option<String>,
     /// Sender address of notifications.
     pub mail_from: Option<String>,
+    /// RFC 3161 timestamp authority for sealed Europass credentials (baseline T).
+    pub tsa_url: Option<String>,
     /// Moodle trigger settings (lease, timeouts, retries).
     pub triggers: microcred_issuer::triggers::TriggerConfig,
     /// Run the background jobs (trigger worker, polls, mailer).
@@ -99,6 +101,7 @@ impl Config {
             trust_forwarded_for: false,
             smtp_url: None,
             mail_from: None,
+            tsa_url: None,
             triggers: microcred_issuer::triggers::TriggerConfig::default(),
             background_jobs: true,
         }
@@ -151,6 +154,10 @@ impl std::fmt::Debug for Config {
                 &self.smtp_url.as_deref().map(redact_url).unwrap_or_default(),
             )
             .field("mail_from", &self.mail_from)
+            .field(
+                "tsa_url",
+                &self.tsa_url.as_deref().map(redact_url).unwrap_or_default(),
+            )
             .field("triggers", &self.triggers)
             .field("background_jobs", &self.background_jobs)
             .finish()

@@ -6,8 +6,12 @@
 //! of the first `x5c` certificate (RS256, PS256); that `x5t#S256` is that certificate's
 //! digest; the certificate's validity at the claimed signing time (`sigT`) and now; whether the
 //! certificate says it is a qualified certificate for electronic seals (ETSI EN 319 412-5
-//! QCStatements: QcCompliance and QcType eseal). What is not: the chain up to a trust anchor on
-//! the EU Trusted List, and the RFC 3161 timestamp token - the report says so.
+//! QCStatements: QcCompliance and QcType eseal); the RFC 3161 timestamp tokens it carries -
+//! the signature timestamp (`sigTst` in the unsigned `etsiU` header, baseline T) over the
+//! base64url signature value, and the content timestamp (`adoTst`) over the payload - with
+//! [`crate::tsp`]; when the signature timestamp holds, the certificate must have been valid at
+//! the time it vouches for. What is not: the chains of the seal and of the timestamp authority
+//! up to a trust anchor on the EU Trusted List - the report says so.
 
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine;
@@ -62,16 +66,57 @@ pub struct SealReport {
     pub qualified: bool,
     /// Always false here: the chain was not checked against the EU Trusted List.
     pub chain_checked: bool,
+    /// The signature timestamp (`sigTst`, JAdES baseline T), when the seal carries one.
+    pub signature_timestamp: Option<TimestampCheck>,
+    /// The content timestamp (`adoTst`), when the seal carries one.
+    pub content_timestamp: Option<TimestampCheck>,
     /// The sealed credential (the payload).
     #[serde(skip)]
     pub payload: String,
 }
 
+/// The check of one RFC 3161 timestamp token in a seal.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct TimestampCheck {
+    /// The token holds (see [`crate::tsp::verify_token`]).
+    pub valid: bool,
+    /// The time it vouches for.
+    pub time: Option<String>,
+    /// The timestamp authority.
+    pub tsa: Option<String>,
+    /// Why it does not hold.
+    pub problem: Option<String>,
+}
+
+impl TimestampCheck {
+    fn of(r: Result<crate::tsp::Timestamp, String>) -> Self {
+        match r {
+            Ok(t) => Self {
+                valid: true,
+                time: Some(rfc3339(t.time)),
+                tsa: Some(t.tsa),
+                problem: None,
+            },
+            Err(e) => Self {
+                valid: false,
+                time: None,
+                tsa: None,
+                problem: Some(e),
+            },
+        }
+    }
+}
+
 impl SealReport {
     /// Whether the seal holds: signature valid, certificate named correctly and valid when the
-    /// seal was made.
+    /// seal was made, and every timestamp it carries valid.
     pub fn holds(&self) -> bool {
-        self.signature_valid && self.certificate_digest_matches && self.valid_at_signing
+        self.signature_valid
+            && self.certificate_digest_matches
+            && self.valid_at_signing
+            && self.signature_timestamp.as_ref().is_none_or(|t| t.valid)
+            && self.content_timestamp.as_ref().is_none_or(|t| t.valid)
     }
 
     /// The report in words.
@@ -116,7 +161,27 @@ impl SealReport {
                 "the certificate does not say it is qualified"
             }
         ));
-        s.push_str("  [skipped] trust chain: not checked against the EU Trusted List (no trust anchors configured); the timestamp token is not checked\n");
+        for (what, t) in [
+            ("signature timestamp (sigTst)", &self.signature_timestamp),
+            ("content timestamp (adoTst)", &self.content_timestamp),
+        ] {
+            match t {
+                Some(t) if t.valid => s.push_str(&format!(
+                    "  [passed ] {what}: {} by {}\n",
+                    t.time.as_deref().unwrap_or("?"),
+                    t.tsa.as_deref().unwrap_or("?")
+                )),
+                Some(t) => s.push_str(&format!(
+                    "  [FAILED ] {what}: {}\n",
+                    t.problem.as_deref().unwrap_or("?")
+                )),
+                None if what.starts_with("signature") => s.push_str(
+                    "  [info   ] no signature timestamp: the signing time is the sealer's own claim (baseline B)\n",
+                ),
+                None => {}
+            }
+        }
+        s.push_str("  [skipped] trust chains of the seal and the timestamp authority: not checked against the EU Trusted List (no trust anchors configured)\n");
         s
     }
 }
@@ -135,6 +200,59 @@ fn b64url(s: &str) -> Result<Vec<u8>, String> {
 
 fn rfc3339(t: OffsetDateTime) -> String {
     t.format(&Rfc3339).unwrap_or_default()
+}
+
+/// The first token of a `{"tstTokens": [{"val": base64 DER}]}` object (ETSI TS 119 182-1
+/// §5.3.4), checked over `message`.
+fn check_tst(
+    container: &serde_json::Value,
+    message: &[u8],
+) -> Result<crate::tsp::Timestamp, String> {
+    let val = container["tstTokens"][0]["val"]
+        .as_str()
+        .ok_or("no tstTokens[0].val")?;
+    let der = STANDARD
+        .decode(val)
+        .map_err(|e| format!("tstTokens[0].val is not base64: {e}"))?;
+    crate::tsp::verify_token(&der, message).map_err(|e| e.to_string())
+}
+
+/// The components of the unsigned `etsiU` header of `signature`: base64url-encoded JSON (as the
+/// EU's DSS writes them) or clear JSON objects.
+fn etsi_u(signature: &serde_json::Value) -> Vec<serde_json::Value> {
+    signature["header"]["etsiU"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|c| match c {
+                    serde_json::Value::String(s) => {
+                        b64url(s).ok().and_then(|b| serde_json::from_slice(&b).ok())
+                    }
+                    serde_json::Value::Object(_) => Some(c.clone()),
+                    _ => None,
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The bytes a signature timestamp of `sealed` covers: its base64url-encoded signature value
+/// (ETSI TS 119 182-1 §5.3.4).
+pub fn signature_timestamp_input(sealed: &serde_json::Value) -> Option<&str> {
+    sealed["signatures"][0]["signature"].as_str()
+}
+
+/// Adds a signature timestamp token (DER, RFC 3161) to `sealed`, making it JAdES baseline T:
+/// `{"sigTst": {"tstTokens": [{"val": ...}]}}`, base64url-encoded, in the unsigned `etsiU`
+/// header, as the EU's DSS writes it.
+pub fn add_signature_timestamp(sealed: &mut serde_json::Value, token: &[u8]) {
+    let component = serde_json::json!({"sigTst": {"tstTokens": [{"val": STANDARD.encode(token)}]}});
+    let encoded = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&component).expect("JSON"));
+    let sig = &mut sealed["signatures"][0];
+    match sig["header"]["etsiU"].as_array_mut() {
+        Some(a) => a.push(serde_json::Value::String(encoded)),
+        None => sig["header"] = serde_json::json!({ "etsiU": [encoded] }),
+    }
 }
 
 /// Checks the seal of `doc` at `now`.
@@ -217,7 +335,25 @@ pub fn verify_seal(doc: &serde_json::Value, now: OffsetDateTime) -> Result<SealR
     let signed_at = header["sigT"]
         .as_str()
         .and_then(|s| OffsetDateTime::parse(s, &Rfc3339).ok());
-    let valid_at_signing = signed_at.is_some_and(|t| t >= not_before && t <= not_after);
+    let valid_then = |t: OffsetDateTime| t >= not_before && t <= not_after;
+    let signature_value = sig["signature"].as_str().unwrap_or_default();
+    let signature_timestamp = etsi_u(sig)
+        .iter()
+        .find(|c| c.get("sigTst").is_some())
+        .map(|c| TimestampCheck::of(check_tst(&c["sigTst"], signature_value.as_bytes())));
+    let content_timestamp = header
+        .get("adoTst")
+        .map(|c| TimestampCheck::of(check_tst(c, payload.as_bytes())));
+    // With a signature timestamp, the certificate must also have been valid at the time the
+    // TSA vouches for, which may not precede the claimed signing time.
+    let stamped = signature_timestamp
+        .as_ref()
+        .and_then(|t| t.time.as_deref())
+        .and_then(|t| OffsetDateTime::parse(t, &Rfc3339).ok());
+    let valid_at_signing = signed_at.is_some_and(valid_then)
+        && stamped.is_none_or(|t| {
+            valid_then(t) && signed_at.is_some_and(|s| s <= t + ::time::Duration::minutes(5))
+        });
     let qualified = crate::eseal::is_qualified_eseal(&cert);
     Ok(SealReport {
         algorithm,
@@ -232,6 +368,8 @@ pub fn verify_seal(doc: &serde_json::Value, now: OffsetDateTime) -> Result<SealR
         expired_now: now > not_after,
         qualified,
         chain_checked: false,
+        signature_timestamp,
+        content_timestamp,
         payload: payload.to_owned(),
     })
 }

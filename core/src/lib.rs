@@ -25,5 +25,6 @@ pub mod proof;
 pub mod qr;
 pub mod schema;
 pub mod status;
+pub mod tsp;
 pub mod urls;
 pub mod verify;

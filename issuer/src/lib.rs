@@ -60,6 +60,7 @@ pub struct Issuer {
     pub(crate) master: MasterKey,
     pub(crate) urls: PublicUrls,
     pub(crate) triggers: triggers::TriggerConfig,
+    pub(crate) tsa: Option<exports::timestamps::TimestampAuthority>,
 }
 
 impl Issuer {
@@ -70,7 +71,15 @@ impl Issuer {
             master,
             urls: PublicUrls::new(&config.public_url),
             triggers: triggers::TriggerConfig::default(),
+            tsa: None,
         }
+    }
+
+    /// The same issuer with a timestamp authority (RFC 3161) at `url`: sealed Europass
+    /// credentials become JAdES baseline T.
+    pub fn with_timestamp_authority(mut self, url: &str) -> Result<Self, String> {
+        self.tsa = Some(exports::timestamps::TimestampAuthority::new(url)?);
+        Ok(self)
     }
 
     /// The same issuer with other trigger settings.

@@ -524,3 +524,191 @@ both_backends!(
             .expect(StatusCode::NOT_FOUND);
     }
 );
+
+/// Uploads a throw-away seal (RSA) for `ase`, valid for a year.
+async fn upload_demo_seal(app: &TestApp, token: &str) {
+    let now = time::OffsetDateTime::now_utc();
+    let demo = microcred_core::eseal::demo::demo_seal(
+        &microcred_core::eseal::demo::DemoSubject {
+            organisation: "Academia de Studii Economice a Moldovei",
+            organisation_identifier: "VATMD-1003600150013",
+            country: "MD",
+            qualified_statements: true,
+            not_before: now - time::Duration::days(1),
+            not_after: now + time::Duration::days(365),
+        },
+        microcred_core::eseal::demo::DemoKey::Rsa,
+    )
+    .unwrap();
+    use base64::Engine;
+    let p12 = base64::engine::general_purpose::STANDARD.encode(demo.pkcs12("s3cret").unwrap());
+    app.client(token)
+        .put(
+            "/api/v1/institutions/ase/eseal",
+            json!({"pkcs12": p12, "password": "s3cret"}),
+        )
+        .await
+        .expect(StatusCode::OK);
+}
+
+both_backends!(
+    with_a_timestamp_authority_a_sealed_europass_credential_carries_a_trusted_timestamp,
+    |backend| async move {
+        use microcred_fake_moodle::tsa::{FakeTsa, TsaKey};
+        // OpenSSL's TSA signs with RSA on SQLite and with ECDSA P-256 on PostgreSQL.
+        let key = match backend {
+            crate::support::Backend::Sqlite => TsaKey::Rsa,
+            crate::support::Backend::Postgres => TsaKey::P256,
+        };
+        let tsa = FakeTsa::serve("127.0.0.1:0".parse().unwrap(), key)
+            .await
+            .unwrap();
+        let db = TestDb::new(backend).await;
+        let mut config = db.config();
+        config.tsa_url = Some(tsa.url());
+        let app = TestApp::spawn(config).await;
+        let (_, token) = onboard(&app).await;
+        upload_demo_seal(&app, &token).await;
+        let issued = issue_to(&app, &token, "Ștefan Țurcanu").await;
+        let code = issued["code"].as_str().unwrap().to_owned();
+        let url = app.url(&format!(
+            "/api/v1/institutions/ase/credentials/{code}/exports/europass-sealed.jsonld"
+        ));
+
+        let r = app.http.get(&url).bearer_auth(&token).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        let sealed: Value = r.json().await.unwrap();
+        assert_eq!(tsa.tokens_issued(), 1);
+        // The unsigned header holds the token as the EU's DSS writes it (baseline T).
+        let etsi_u = sealed["signatures"][0]["header"]["etsiU"]
+            .as_array()
+            .unwrap();
+        assert_eq!(etsi_u.len(), 1);
+        use base64::Engine;
+        let component: Value = serde_json::from_slice(
+            &base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(etsi_u[0].as_str().unwrap())
+                .unwrap(),
+        )
+        .unwrap();
+        let token_der = base64::engine::general_purpose::STANDARD
+            .decode(component["sigTst"]["tstTokens"][0]["val"].as_str().unwrap())
+            .unwrap();
+
+        // Our check: the timestamp holds, from the TSA, now.
+        let now = time::OffsetDateTime::now_utc();
+        let report = microcred_core::jades::verify_seal(&sealed, now).unwrap();
+        assert!(report.holds(), "{}", report.to_text());
+        let t = report.signature_timestamp.clone().unwrap();
+        assert!(t.valid, "{t:?}");
+        assert!(
+            t.tsa.as_deref().unwrap().contains("microcred test TSA"),
+            "{t:?}"
+        );
+        let at = time::OffsetDateTime::parse(
+            t.time.as_deref().unwrap(),
+            &time::format_description::well_known::Rfc3339,
+        )
+        .unwrap();
+        assert!((now - at).abs() < time::Duration::minutes(1), "{at}");
+
+        // OpenSSL's check of the same token over the seal's base64url signature value
+        // (ETSI TS 119 182-1 §5.3.4), with the TSA's certificate as the trust anchor.
+        let dir = std::env::temp_dir().join(format!(
+            "microcred-tst-{}",
+            microcred_issuer::secrets::new_id()
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("token.der"), &token_der).unwrap();
+        std::fs::write(
+            dir.join("signature.txt"),
+            sealed["signatures"][0]["signature"].as_str().unwrap(),
+        )
+        .unwrap();
+        std::fs::write(dir.join("tsa.pem"), tsa.certificate_pem()).unwrap();
+        let out = std::process::Command::new("openssl")
+            .args(["ts", "-verify", "-token_in", "-in", "token.der", "-data"])
+            .args([
+                "signature.txt",
+                "-CAfile",
+                "tsa.pem",
+                "-untrusted",
+                "tsa.pem",
+            ])
+            .current_dir(&dir)
+            .output()
+            .unwrap();
+        let _ = std::fs::remove_dir_all(&dir);
+        assert!(
+            String::from_utf8_lossy(&out.stdout).contains("Verification: OK"),
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+
+        // The verifier reports it: VC-API and the paste page.
+        let r = app
+            .http
+            .post(app.url("/credentials/verify"))
+            .json(&json!({"verifiableCredential": sealed}))
+            .send()
+            .await
+            .unwrap();
+        let v: Value = r.json().await.unwrap();
+        assert_eq!(v["verified"], true, "{v}");
+        assert!(
+            v["checks"].to_string().contains("seal-signature-timestamp"),
+            "{v}"
+        );
+        assert!(!v["warnings"].to_string().contains("baseline B"), "{v}");
+        let page = app
+            .http
+            .post(app.url("/verify"))
+            .form(&[("credential", sealed.to_string())])
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(page.contains("Trusted timestamp (RFC 3161)"), "{page}");
+
+        // A timestamp of other bytes (another credential's seal) makes the seal fail.
+        let other = issue_to(&app, &token, "Ion Rusu").await;
+        let other: Value = app
+            .http
+            .get(app.url(&format!(
+                "/api/v1/institutions/ase/credentials/{}/exports/europass-sealed.jsonld",
+                other["code"].as_str().unwrap()
+            )))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let mut swapped = sealed.clone();
+        swapped["signatures"][0]["header"] = other["signatures"][0]["header"].clone();
+        let v: Value = app
+            .http
+            .post(app.url("/credentials/verify"))
+            .json(&json!({"verifiableCredential": swapped}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(v["verified"], false, "{v}");
+        assert!(v["errors"].to_string().contains("message imprint"), "{v}");
+
+        // The TSA is down: no seal without its timestamp, and the reason is given.
+        tsa.set_failing(true);
+        let r = app.http.get(&url).bearer_auth(&token).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::BAD_GATEWAY);
+        let body = r.text().await.unwrap();
+        assert!(body.contains("timestamp authority"), "{body}");
+        assert!(body.contains("503"), "{body}");
+    }
+);

@@ -81,7 +81,8 @@ fn bad(path: &str, msg: impl Into<String>) -> ApiError {
 /// (Europass): the seal check instead of the Data Integrity report.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct SealedVerifyResponse {
-    /// True when the seal holds (signature, certificate digest, certificate valid at `sigT`).
+    /// True when the seal holds (signature, certificate digest, certificate valid at `sigT`
+    /// and at the signature timestamp, every timestamp token valid).
     pub verified: bool,
     /// Checks that passed.
     pub checks: Vec<String>,
@@ -141,11 +142,29 @@ impl From<SealReport> for SealedVerifyResponse {
         } else {
             warnings.push("seal-certificate-qualified: the certificate does not say it is a qualified certificate for electronic seals".to_owned());
         }
+        for (name, t) in [
+            ("seal-signature-timestamp", &r.signature_timestamp),
+            ("seal-content-timestamp", &r.content_timestamp),
+        ] {
+            match t {
+                Some(t) if t.valid => checks.push(name.to_owned()),
+                Some(t) => errors.push(format!(
+                    "{name}: {}",
+                    t.problem.as_deref().unwrap_or("does not hold")
+                )),
+                None => {}
+            }
+        }
+        if r.signature_timestamp.is_none() {
+            warnings.push(
+                "seal-signature-timestamp: none (JAdES baseline B): the sealing time is the sealer's own claim"
+                    .to_owned(),
+            );
+        }
         warnings.push(
-            "trust-chain: not checked against the EU Trusted List (no trust anchors configured)"
+            "trust-chain: the chains of the seal and of the timestamp authority are not checked against the EU Trusted List (no trust anchors configured)"
                 .to_owned(),
         );
-        warnings.push("timestamp: the timestamp token, if any, is not checked".to_owned());
         Self {
             verified: r.holds(),
             checks,
@@ -163,7 +182,7 @@ pub enum CredentialAnswer {
     /// A W3C VC with a Data Integrity proof.
     Vc(VerifyResponse),
     /// A sealed European Digital Credential.
-    Sealed(SealedVerifyResponse),
+    Sealed(Box<SealedVerifyResponse>),
 }
 
 impl CredentialAnswer {
@@ -192,9 +211,9 @@ pub async fn verify_credential(
         return Err(bad("/verifiableCredential", "must be a JSON object"));
     }
     if microcred_core::jades::is_sealed(&req.verifiable_credential) {
-        return Ok(CredentialAnswer::Sealed(
+        return Ok(CredentialAnswer::Sealed(Box::new(
             verify_sealed(&req.verifiable_credential)?.into(),
-        ));
+        )));
     }
     Ok(CredentialAnswer::Vc(
         v.verify(&req.verifiable_credential).await.into(),

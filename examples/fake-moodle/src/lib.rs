@@ -6,9 +6,11 @@
 //! bare arrays where Moodle sends them; `grade` absent when there is none.
 //!
 //! It is also controllable (`/_fake/...`: complete a course, grade a quiz, go down, go slow)
-//! and carries a local SMTP sink ([`smtp`]) whose messages it lists at `/_fake/mail`.
+//! and carries a local SMTP sink ([`smtp`]) whose messages it lists at `/_fake/mail`, and a
+//! local RFC 3161 timestamp authority ([`tsa`]) for sealed Europass credentials.
 
 pub mod smtp;
+pub mod tsa;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::SocketAddr;

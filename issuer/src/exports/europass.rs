@@ -1,8 +1,9 @@
 //! Europass: the credential as a European Digital Credential (ELM v3, see
 //! `microcred_core::elm`), in the two forms Europass users need - the *uploadable* form
 //! `{"credential": {...}}` that the EU's EDC issuing tools accept for sealing, and, when the
-//! institution has uploaded its electronic seal, the *sealed* form (JAdES baseline B) that
-//! Europass wallets store. A credential that is revoked, suspended or superseded is not sealed.
+//! institution has uploaded its electronic seal, the *sealed* form (JAdES baseline B, or
+//! baseline T with a timestamp from the configured timestamp authority) that Europass wallets
+//! store. A credential that is revoked, suspended or superseded is not sealed.
 
 use microcred_core::elm::{edc, EdcInput};
 use microcred_core::model::MicroCredential;
@@ -70,10 +71,19 @@ pub async fn sealed(
         })?;
     drop(c);
     let now = OffsetDateTime::now_utc();
-    let sealed = microcred_core::jades::seal(&credential(app, cred, logo)?, &key, now).map_err(|e| {
-        IssuerError::conflict(format!(
-            "the institution's electronic seal cannot seal now: {e}; it must upload a valid certificate"
-        ))
-    })?;
+    let mut sealed =
+        microcred_core::jades::seal(&credential(app, cred, logo)?, &key, now).map_err(|e| {
+            IssuerError::conflict(format!(
+                "the institution's electronic seal cannot seal now: {e}; it must upload a valid certificate"
+            ))
+        })?;
+    // Baseline T: a trusted time for the seal, from the configured timestamp authority.
+    if let Some(tsa) = &app.tsa {
+        let input = microcred_core::jades::signature_timestamp_input(&sealed)
+            .expect("a seal has a signature")
+            .to_owned();
+        let token = tsa.stamp(input.as_bytes()).await?;
+        microcred_core::jades::add_signature_timestamp(&mut sealed, &token);
+    }
     Ok(serde_json::to_vec(&sealed).expect("JSON"))
 }

@@ -2,11 +2,13 @@
 //! baked badge (the signed credential inside an SVG and a PNG image, OB 3.0 §5.3 "Baked
 //! Badge", <https://www.imsglobal.org/spec/ob/v3p0/#baked-badge>), for any OB3 backpack.
 //! [`pdf`]: the printable A4 certificate with every EU element and the QR code.
-//! [`europass`]: the European Digital Credential (ELM), uploadable and sealed.
+//! [`europass`]: the European Digital Credential (ELM), uploadable and sealed, with a trusted
+//! timestamp from [`timestamps`] when a timestamp authority is configured.
 
 pub mod badge;
 pub mod europass;
 pub mod pdf;
+pub mod timestamps;
 
 use crate::auth::{self, Principal};
 use crate::db::{self, credentials::CredentialRow};
