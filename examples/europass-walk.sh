@@ -3,7 +3,8 @@
 # the block in docs/europass.md (the end-to-end test `the_europass_walk_is_the_europass_walk_script`
 # checks that they are the same), then its output is checked.
 #   examples/europass-walk.sh
-# Needs curl, jq and base64; uses ports 8092 (microcred), 9091 and 2526 (SMTP sink).
+# Needs curl, jq, base64 and openssl; uses ports 8092 (microcred), 9091, 2526 (SMTP sink) and
+# 9191 (timestamp authority).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=$(mktemp)
@@ -16,12 +17,14 @@ tee_pid=$!
 # --- walk:begin
 cargo build --release -p microcred -p microcred-fake-moodle
 R=$PWD && cd "$(mktemp -d)"
-# An SMTP sink standing in for your mail server (the fake Moodle's; its web side is unused here).
-$R/target/release/fake-moodle --bind 127.0.0.1:9091 --smtp 127.0.0.1:2526 > sink.log 2>&1 &
+# An SMTP sink standing in for your mail server and a timestamp authority standing in for your
+# trust service's (the fake Moodle's; its web side is unused here).
+$R/target/release/fake-moodle --bind 127.0.0.1:9091 --smtp 127.0.0.1:2526 --tsa 127.0.0.1:9191 > sink.log 2>&1 &
 FAKE_PID=$!
 M=http://127.0.0.1:9091
 $R/target/release/microcred serve --bind 127.0.0.1:8092 --data-dir data \
-  --smtp-url smtp://127.0.0.1:2526 --mail-from credentials@ase.example > microcred.log 2>&1 &
+  --smtp-url smtp://127.0.0.1:2526 --mail-from credentials@ase.example \
+  --tsa-url http://127.0.0.1:9191/ > microcred.log 2>&1 &
 MC_PID=$!
 B=http://127.0.0.1:8092
 until curl -sf $B/health > /dev/null && curl -sf $M/_fake/mail > /dev/null; do sleep 0.2; done
@@ -56,10 +59,11 @@ until curl -sf "$M/_fake/mail?to=ana@example.md" | jq -e 'length > 0' > /dev/nul
 LINK=$(curl -sf "$M/_fake/mail?to=ana@example.md" | jq -r '.[0].data' | tr -d '\r' | grep -o 'http[^ <>"]*/holder/[^ <>"]*' | head -1)
 
 # 4. From her link: the uploadable form for the EU's EDC tools, and the sealed form for her
-#    Europass wallet; the seal verifies.
+#    Europass wallet, timestamped by the TSA (JAdES baseline T); the seal verifies.
 curl -sf $LINK/europass.json | jq -r '.credential.type | join(" ")'
 curl -sf $LINK/europass-sealed.jsonld -o europass-sealed.jsonld
-$R/target/release/microcred verify europass-sealed.jsonld | head -2
+$R/target/release/microcred verify europass-sealed.jsonld > report.txt
+head -2 report.txt; grep -o '\[passed \] signature timestamp (sigTst)' report.txt
 kill $MC_PID $FAKE_PID
 # --- walk:end
 
@@ -72,5 +76,6 @@ expect() { grep -qxF -- "$1" "$out" || { echo "europass walk: expected the line:
 expect '{"algorithm":"RS256","organisationIdentifier":"VATMD-1002600012345","qualified":false}'
 expect 'VerifiableCredential EuropeanDigitalCredential'
 expect 'SEAL VALID'
+expect '[passed ] signature timestamp (sigTst)'
 expect '  sealed by:  CN=Academia de Studii Economice a Moldovei (demo seal), C=MD, O=Academia de Studii Economice a Moldovei, OID(2.5.4.97)=VATMD-1002600012345'
 echo "europass walk: ok"

@@ -1,5 +1,6 @@
 //! `fake-moodle`: serves a fake Moodle site (REST web services and `/_fake/...` controls) and
-//! an SMTP sink, for trying microcred's Moodle triggers without a Moodle (see docs/moodle.md).
+//! an SMTP sink, for trying microcred's Moodle triggers without a Moodle (see docs/moodle.md),
+//! and, with `--tsa`, an RFC 3161 timestamp authority (OpenSSL's, see docs/europass.md).
 
 use clap::Parser;
 
@@ -16,6 +17,9 @@ struct Args {
     /// Where the SMTP sink listens.
     #[arg(long, default_value = "127.0.0.1:2525")]
     smtp: std::net::SocketAddr,
+    /// Also serve a timestamp authority (RFC 3161 over HTTP; needs `openssl`) here.
+    #[arg(long)]
+    tsa: Option<std::net::SocketAddr>,
 }
 
 #[tokio::main]
@@ -28,6 +32,14 @@ async fn main() -> anyhow::Result<()> {
     let web = fake.serve(a.bind).await?;
     let smtp = fake.serve_smtp(a.smtp).await?;
     println!("fake Moodle at http://{web} (token 0123456789abcdef0123456789abcdef), SMTP sink at {smtp}; messages at http://{web}/_fake/mail");
+    if let Some(addr) = a.tsa {
+        let tsa = microcred_fake_moodle::tsa::FakeTsa::serve(
+            addr,
+            microcred_fake_moodle::tsa::TsaKey::Rsa,
+        )
+        .await?;
+        println!("timestamp authority at {}", tsa.url());
+    }
     tokio::signal::ctrl_c().await?;
     Ok(())
 }
