@@ -223,21 +223,7 @@ both_backends!(
         );
 
         // The registrar uploads the institution's seal (a throw-away PKCS#12 here).
-        let now = time::OffsetDateTime::now_utc();
-        let demo = microcred_core::eseal::demo::demo_seal(
-            &microcred_core::eseal::demo::DemoSubject {
-                organisation: "Academia de Studii Economice a Moldovei",
-                organisation_identifier: "VATMD-1003600150013",
-                country: "MD",
-                qualified_statements: true,
-                not_before: now - time::Duration::days(1),
-                not_after: now + time::Duration::days(365),
-            },
-            microcred_core::eseal::demo::DemoKey::Rsa,
-        )
-        .unwrap();
-        use base64::Engine;
-        let p12 = base64::engine::general_purpose::STANDARD.encode(demo.pkcs12("s3cret").unwrap());
+        let p12 = demo_p12();
         let wrong = c
             .put(
                 "/api/v1/institutions/ase/eseal",
@@ -525,8 +511,9 @@ both_backends!(
     }
 );
 
-/// Uploads a throw-away seal (RSA) for `ase`, valid for a year.
-async fn upload_demo_seal(app: &TestApp, token: &str) {
+/// A throw-away seal (RSA, qualified statements) of `ase`, valid for a year: base64 of its
+/// PKCS#12 file, password `s3cret`.
+fn demo_p12() -> String {
     let now = time::OffsetDateTime::now_utc();
     let demo = microcred_core::eseal::demo::demo_seal(
         &microcred_core::eseal::demo::DemoSubject {
@@ -541,11 +528,15 @@ async fn upload_demo_seal(app: &TestApp, token: &str) {
     )
     .unwrap();
     use base64::Engine;
-    let p12 = base64::engine::general_purpose::STANDARD.encode(demo.pkcs12("s3cret").unwrap());
+    base64::engine::general_purpose::STANDARD.encode(demo.pkcs12("s3cret").unwrap())
+}
+
+/// Uploads [`demo_p12`] as the seal of `ase`.
+async fn upload_demo_seal(app: &TestApp, token: &str) {
     app.client(token)
         .put(
             "/api/v1/institutions/ase/eseal",
-            json!({"pkcs12": p12, "password": "s3cret"}),
+            json!({"pkcs12": demo_p12(), "password": "s3cret"}),
         )
         .await
         .expect(StatusCode::OK);
