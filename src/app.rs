@@ -188,6 +188,9 @@ impl Application {
         {
             tracing::warn!(%public_url, "the public URL is not https: serve microcred behind TLS in production");
         }
+        if config.insecure_outbound {
+            tracing::warn!("insecure outbound: did:web documents, status lists, Moodle sites and webhooks are fetched over plain http and from loopback and private addresses - development and tests only");
+        }
 
         let pool = crate::db::connect(&config.database_url)
             .await
@@ -286,8 +289,13 @@ impl Application {
             } else {
                 Arc::new(NoLocalStatusLists)
             };
-            let resolver = Arc::new(Resolver::new(local, config.insecure_did_web_http));
-            let status = Arc::new(StatusLists::new(lists, config.insecure_did_web_http));
+            let outbound = microcred_core::outbound::Outbound::new(
+                Duration::from_secs(5),
+                "microcred-verifier",
+                config.insecure_outbound,
+            );
+            let resolver = Arc::new(Resolver::new(local, outbound.clone()));
+            let status = Arc::new(StatusLists::new(lists, outbound));
             router = router.merge(microcred_verifier::router(Verifier::new(
                 resolver,
                 status,

@@ -60,6 +60,10 @@ pub struct ServeArgs {
     /// Sender address of learner e-mails (the sender name is the institution's).
     #[arg(long, env = "MICROCRED_MAIL_FROM")]
     pub mail_from: Option<String>,
+    /// Development only: fetch did:web documents, status lists, Moodle sites and webhooks
+    /// over plain http and from loopback and private addresses (refused otherwise).
+    #[arg(long, env = "MICROCRED_INSECURE_OUTBOUND")]
+    pub insecure_outbound: bool,
     /// RFC 3161 timestamp authority (https://USER:PASSWORD@tsa.example/): sealed Europass
     /// credentials get a trusted timestamp (JAdES baseline T). Without it, baseline B.
     #[arg(long, env = "MICROCRED_TSA_URL", hide_env_values = true)]
@@ -101,6 +105,10 @@ pub enum Command {
         /// Check validity at this time (RFC 3339) instead of now.
         #[arg(long, value_name = "DATETIME")]
         at: Option<String>,
+        /// Development only: fetch did:web documents and status lists over plain http and
+        /// from loopback and private addresses (a local development server).
+        #[arg(long)]
+        insecure_outbound: bool,
     },
     /// Create an Ed25519 key pair (Multikey JSON, as the W3C vectors' keyPair.json).
     Keygen {
@@ -196,7 +204,17 @@ pub async fn run(cli: Cli) -> ExitCode {
             json,
             did_documents,
             at,
-        } => crate::commands::verify::run(&file, json, &did_documents, at.as_deref()).await,
+            insecure_outbound,
+        } => {
+            crate::commands::verify::run(
+                &file,
+                json,
+                &did_documents,
+                at.as_deref(),
+                insecure_outbound,
+            )
+            .await
+        }
         Command::Keygen { out } => crate::commands::keygen::run(out.as_deref()),
         Command::Sign {
             file,

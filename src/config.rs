@@ -67,8 +67,9 @@ pub struct Config {
     pub rate_limit_per_minute: u32,
     /// Largest request body, in bytes.
     pub max_body_bytes: usize,
-    /// Fetch foreign did:web documents over plain HTTP (tests on localhost only).
-    pub insecure_did_web_http: bool,
+    /// Outbound fetches (did:web documents, status lists, Moodle sites, webhooks) over plain
+    /// HTTP and to private and loopback addresses: development and tests only, logged at start.
+    pub insecure_outbound: bool,
     /// Use the first `X-Forwarded-For` address as the client IP (behind a trusted proxy).
     pub trust_forwarded_for: bool,
     /// SMTP server for learner notifications (`smtp://user:pass@host:587`); none: messages
@@ -97,7 +98,7 @@ impl Config {
             services: Services::ALL,
             rate_limit_per_minute: 300,
             max_body_bytes: 2 * 1024 * 1024,
-            insecure_did_web_http: false,
+            insecure_outbound: false,
             trust_forwarded_for: false,
             smtp_url: None,
             mail_from: None,
@@ -147,7 +148,7 @@ impl std::fmt::Debug for Config {
             .field("services", &self.services)
             .field("rate_limit_per_minute", &self.rate_limit_per_minute)
             .field("max_body_bytes", &self.max_body_bytes)
-            .field("insecure_did_web_http", &self.insecure_did_web_http)
+            .field("insecure_outbound", &self.insecure_outbound)
             .field("trust_forwarded_for", &self.trust_forwarded_for)
             .field(
                 "smtp_url",

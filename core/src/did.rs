@@ -160,9 +160,10 @@ pub enum ResolveError {
     /// The DID does not exist (or its document could not be found).
     #[error("`{0}` was not found")]
     NotFound(String),
-    /// The document could not be fetched (network, timeout, size).
-    #[error("the DID document of `{0}` could not be fetched: {1}")]
-    Unreachable(String, String),
+    /// The document could not be retrieved (network, timeout, size, an address that is not
+    /// public); why is logged by the resolver, never told to the caller.
+    #[error("the issuer's DID document (`{0}`) could not be retrieved")]
+    Unreachable(String),
 }
 
 /// A boxed future, so that resolvers can be trait objects.

@@ -21,6 +21,7 @@ pub mod eseal;
 pub mod jades;
 pub mod keys;
 pub mod model;
+pub mod outbound;
 pub mod proof;
 pub mod qr;
 pub mod schema;

@@ -244,7 +244,7 @@ pub fn status_list_credential(
     })
 }
 
-/// Why a status list could not be had.
+/// Why a status list could not be had, as a sentence naming the list.
 #[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
 #[error("{0}")]
 pub struct FetchError(pub String);
@@ -265,7 +265,11 @@ pub struct NoStatusLists;
 
 impl StatusListSource for NoStatusLists {
     fn fetch<'a>(&'a self, url: &'a str) -> FetchFuture<'a> {
-        Box::pin(async move { Err(FetchError(format!("{url} cannot be fetched here"))) })
+        Box::pin(async move {
+            Err(FetchError(format!(
+                "the status list {url} cannot be fetched here"
+            )))
+        })
     }
 }
 
@@ -333,12 +337,7 @@ pub async fn check_status(
     for e in &entries {
         let list = match source.fetch(&e.status_list_credential).await {
             Ok(l) => l,
-            Err(err) => {
-                return unknown(format!(
-                    "the status list {} could not be fetched: {err}",
-                    e.status_list_credential
-                ))
-            }
+            Err(err) => return unknown(err.to_string()),
         };
         match read_bit(&list, e, &issuer, resolver).await {
             Ok(true) if e.status_purpose == StatusPurpose::Revocation => revoked = true,

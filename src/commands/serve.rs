@@ -57,6 +57,7 @@ pub async fn run(a: ServeArgs) -> ExitCode {
     config.smtp_url = a.smtp_url;
     config.mail_from = a.mail_from;
     config.tsa_url = a.tsa_url;
+    config.insecure_outbound = a.insecure_outbound;
     config.triggers.lease = std::time::Duration::from_secs(a.trigger_lease_seconds.max(1));
     config.triggers.retry_base = std::time::Duration::from_secs(a.trigger_retry_seconds.max(1));
     let app = match Application::build(config).await {

@@ -21,7 +21,14 @@ fn fail(msg: String) -> ExitCode {
 }
 
 /// Exit 0 when valid, 1 when not, 2 when the input cannot be read or parsed.
-pub async fn run(file: &Path, json: bool, did_documents: &[PathBuf], at: Option<&str>) -> ExitCode {
+/// `insecure_outbound` allows plain http and private addresses (a local development server).
+pub async fn run(
+    file: &Path,
+    json: bool,
+    did_documents: &[PathBuf],
+    at: Option<&str>,
+    insecure_outbound: bool,
+) -> ExitCode {
     let text = match read_input(file) {
         Ok(t) => t,
         Err(e) => return fail(format!("cannot read {}: {e}", file.display())),
@@ -49,9 +56,17 @@ pub async fn run(file: &Path, json: bool, did_documents: &[PathBuf], at: Option<
         }
     }
     // did:key locally; did:web from the given documents, else over HTTPS; status lists over
-    // HTTPS.
-    let resolver = Resolver::new(Arc::new(GivenDids(given)), false);
-    let status = StatusLists::new(Arc::new(NoLocalStatusLists), false);
+    // HTTPS; public addresses only unless told otherwise.
+    if insecure_outbound {
+        eprintln!("microcred verify: --insecure-outbound: plain http and private addresses are fetched (development only)");
+    }
+    let outbound = microcred_core::outbound::Outbound::new(
+        std::time::Duration::from_secs(5),
+        "microcred-verify",
+        insecure_outbound,
+    );
+    let resolver = Resolver::new(Arc::new(GivenDids(given)), outbound.clone());
+    let status = StatusLists::new(Arc::new(NoLocalStatusLists), outbound);
     let now = match at {
         None => OffsetDateTime::now_utc(),
         Some(s) => match OffsetDateTime::parse(s, &Rfc3339) {

@@ -2,6 +2,7 @@
 
 mod cli;
 mod exports;
+mod hostile;
 mod integrity;
 mod moodle;
 mod service;

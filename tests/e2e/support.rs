@@ -445,7 +445,7 @@ pub async fn spawn_verifier_alone() -> (TestApp, TestDb) {
     let db = TestDb::new(Backend::Sqlite).await;
     let mut config = db.config();
     config.services = microcred::Services::parse("verifier").unwrap();
-    config.insecure_did_web_http = true;
+    config.insecure_outbound = true;
     (TestApp::spawn(config).await, db)
 }
 

@@ -4,6 +4,7 @@ mod europass;
 mod fixtures;
 mod interop;
 pub mod model;
+mod outbound;
 mod seal;
 mod status;
 mod vectors;

@@ -27,7 +27,7 @@ impl StatusListSource for Lists {
             self.0
                 .get(url)
                 .cloned()
-                .ok_or_else(|| FetchError(format!("{url}: connection refused")))
+                .ok_or_else(|| FetchError(format!("the status list {url} could not be retrieved")))
         })
     }
 }

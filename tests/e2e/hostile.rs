@@ -1,0 +1,99 @@
+//! Anyone may send the public endpoints anything (issue 10): what a hostile caller can make
+//! the server do, and what it is told. The verifier's behaviour does not depend on the
+//! database, so these run on SQLite only.
+
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+use crate::support::{fixture, Backend, TestApp, TestDb};
+
+/// A loopback service that counts the connections made to it and answers like a DID server.
+async fn loopback_service() -> (SocketAddr, Arc<AtomicUsize>) {
+    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = l.local_addr().unwrap();
+    let count = Arc::new(AtomicUsize::new(0));
+    let c = count.clone();
+    tokio::spawn(async move {
+        while let Ok((mut s, _)) = l.accept().await {
+            c.fetch_add(1, Ordering::SeqCst);
+            tokio::spawn(async move {
+                let mut buf = [0u8; 4096];
+                let _ = s.read(&mut buf).await;
+                let _ = s
+                    .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 16\r\n\r\nsecret-internal!")
+                    .await;
+            });
+        }
+    });
+    (addr, count)
+}
+
+#[tokio::test]
+async fn a_pasted_credential_naming_a_private_address_makes_no_connection_and_learns_nothing() {
+    let (addr, count) = loopback_service().await;
+    let db = TestDb::new(Backend::Sqlite).await;
+    let app = TestApp::spawn(db.config()).await;
+    for host in [
+        format!("127.0.0.1%3A{}", addr.port()),
+        format!("localhost%3A{}", addr.port()),
+        "169.254.169.254".to_owned(),
+        "10.0.0.1%3A5432".to_owned(),
+    ] {
+        let did = format!("did:web:{host}");
+        let mut cred = fixture("peer/signed-1.json");
+        cred["issuer"] = json!(did);
+        cred["proof"]["verificationMethod"] = json!(format!("{did}#key-1"));
+        for (path, body) in [("/credentials/verify", json!({"verifiableCredential": cred}))] {
+            let r = app
+                .http
+                .post(app.url(path))
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            let status = r.status();
+            let text = r.text().await.unwrap();
+            assert_eq!(status, StatusCode::BAD_REQUEST, "{text}");
+            let v: Value = serde_json::from_str(&text).unwrap();
+            assert_eq!(v["verified"], false, "{v}");
+            assert!(text.contains("could not be retrieved"), "{did}: {text}");
+            for leak in [
+                "secret-internal",
+                "refused",
+                "Connection",
+                "timed out",
+                "HTTP 200",
+            ] {
+                assert!(
+                    !text.contains(leak),
+                    "{did}: the answer tells `{leak}`: {text}"
+                );
+            }
+        }
+        // The paste page says the same, and no more.
+        let page = app
+            .http
+            .post(app.url("/verify"))
+            .form(&[("credential", cred.to_string())])
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            !page.contains("secret-internal") && !page.contains("refused"),
+            "{page}"
+        );
+    }
+    assert_eq!(
+        count.load(Ordering::SeqCst),
+        0,
+        "the server connected to the loopback service"
+    );
+}
