@@ -20,7 +20,9 @@ R=$PWD && cd "$(mktemp -d)"
 $R/target/release/fake-moodle --bind 127.0.0.1:9090 --smtp 127.0.0.1:2525 > fake-moodle.log 2>&1 &
 FAKE_PID=$!
 M=http://127.0.0.1:9090
-$R/target/release/microcred serve --bind 127.0.0.1:8091 --data-dir data \
+# --insecure-outbound: the fake Moodle is plain http on loopback, which microcred refuses
+# otherwise (a real Moodle is an https site on the public internet).
+$R/target/release/microcred serve --bind 127.0.0.1:8091 --data-dir data --insecure-outbound \
   --smtp-url smtp://127.0.0.1:2525 --mail-from credentials@ase.example > microcred.log 2>&1 &
 MC_PID=$!
 B=http://127.0.0.1:8091

@@ -206,6 +206,7 @@ impl Application {
             },
         )
         .with_triggers(config.triggers.clone());
+        let issuer = issuer.with_insecure_outbound(config.insecure_outbound);
         let issuer = match &config.tsa_url {
             Some(url) => issuer
                 .with_timestamp_authority(url)

@@ -40,7 +40,7 @@ pub async fn run(app: Issuer, mailer: Option<Mailer>) {
     let w = app.clone();
     let p = app.clone();
     let h = app.clone();
-    let http = crate::notifications::webhooks::client();
+    let http = crate::notifications::webhooks::client(app.insecure_outbound);
     let hooks = every(Duration::from_secs(2), "webhooks", move || {
         let a = h.clone();
         let http = http.clone();

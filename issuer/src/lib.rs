@@ -61,6 +61,7 @@ pub struct Issuer {
     pub(crate) urls: PublicUrls,
     pub(crate) triggers: triggers::TriggerConfig,
     pub(crate) tsa: Option<exports::timestamps::TimestampAuthority>,
+    pub(crate) insecure_outbound: bool,
 }
 
 impl Issuer {
@@ -72,7 +73,35 @@ impl Issuer {
             urls: PublicUrls::new(&config.public_url),
             triggers: triggers::TriggerConfig::default(),
             tsa: None,
+            insecure_outbound: false,
         }
+    }
+
+    /// The same issuer reaching Moodle sites and webhooks over plain http and at private
+    /// addresses too (development and tests only; see `microcred_core::outbound`).
+    pub fn with_insecure_outbound(mut self, insecure: bool) -> Self {
+        self.insecure_outbound = insecure;
+        self
+    }
+
+    /// Checks a URL an institution gives us (Moodle site, webhook) against the outbound
+    /// policy; the reason when it is refused.
+    pub(crate) fn outbound_refuses(&self, url: &str) -> Option<String> {
+        let parsed = match reqwest::Url::parse(url) {
+            Ok(u) => u,
+            Err(e) => return Some(format!("`{url}` is not a URL: {e}")),
+        };
+        microcred_core::outbound::Outbound::new(std::time::Duration::from_secs(1), "", self.insecure_outbound)
+            .check(&parsed)
+            .err()
+            .map(|e| match e {
+                microcred_core::outbound::OutboundError::NotHttps(_) => {
+                    format!("`{url}` must be an https URL")
+                }
+                microcred_core::outbound::OutboundError::NotPublic(_) => {
+                    format!("`{url}` is not on the public internet (loopback and private addresses are refused)")
+                }
+            })
     }
 
     /// The same issuer with a timestamp authority (RFC 3161) at `url`: sealed Europass

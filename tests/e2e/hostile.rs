@@ -10,7 +10,7 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use crate::support::{fixture, Backend, TestApp, TestDb};
+use crate::support::{fixture, onboard, Backend, TestApp, TestDb};
 
 /// A loopback service that counts the connections made to it and answers like a DID server.
 async fn loopback_service() -> (SocketAddr, Arc<AtomicUsize>) {
@@ -37,7 +37,9 @@ async fn loopback_service() -> (SocketAddr, Arc<AtomicUsize>) {
 async fn a_pasted_credential_naming_a_private_address_makes_no_connection_and_learns_nothing() {
     let (addr, count) = loopback_service().await;
     let db = TestDb::new(Backend::Sqlite).await;
-    let app = TestApp::spawn(db.config()).await;
+    let mut config = db.config();
+    config.insecure_outbound = false;
+    let app = TestApp::spawn(config).await;
     for host in [
         format!("127.0.0.1%3A{}", addr.port()),
         format!("localhost%3A{}", addr.port()),
@@ -96,4 +98,42 @@ async fn a_pasted_credential_naming_a_private_address_makes_no_connection_and_le
         0,
         "the server connected to the loopback service"
     );
+}
+
+#[tokio::test]
+async fn an_institution_cannot_point_moodle_or_webhooks_at_private_addresses() {
+    let db = TestDb::new(Backend::Sqlite).await;
+    let mut config = db.config();
+    config.insecure_outbound = false;
+    let app = TestApp::spawn(config).await;
+    let (_, token) = onboard(&app).await;
+    let c = app.client(&token);
+    for (site, says) in [
+        ("http://moodle.example.org", "must be an https URL"),
+        ("https://127.0.0.1:8443", "not on the public internet"),
+        ("https://[::ffff:10.0.0.7]", "not on the public internet"),
+    ] {
+        let r = c
+            .post(
+                "/api/v1/institutions/ase/moodle",
+                json!({"siteUrl": site, "token": "0123456789abcdef0123456789abcdef"}),
+            )
+            .await
+            .expect(StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.body.to_string().contains(says), "{site}: {}", r.body);
+        assert!(r.body.to_string().contains("/siteUrl"), "{}", r.body);
+    }
+    for (url, says) in [
+        ("http://hooks.example.org/x", "must be an https URL"),
+        (
+            "https://169.254.169.254/latest/meta-data",
+            "not on the public internet",
+        ),
+    ] {
+        let r = c
+            .post("/api/v1/institutions/ase/webhooks", json!({"url": url}))
+            .await
+            .expect(StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.body.to_string().contains(says), "{url}: {}", r.body);
+    }
 }

@@ -803,6 +803,7 @@ fn serve_binary(
         .env("MICROCRED_MAIL_FROM", "credentials@microcred.test")
         .env("MICROCRED_TRIGGER_LEASE_SECONDS", "2")
         .env("MICROCRED_TRIGGER_RETRY_SECONDS", "1")
+        .env("MICROCRED_INSECURE_OUTBOUND", "true")
         .env("RUST_LOG", "info")
         .env_remove("DATABASE_URL")
         .stdout(log.try_clone().unwrap())
@@ -1077,7 +1078,7 @@ both_backends!(
         let c = w.app.client(&w.token);
         c.post(
             "/api/v1/institutions/ase/webhooks",
-            json!({"url": "http://example.org/hook"}),
+            json!({"url": "ftp://example.org/hook"}),
         )
         .await
         .expect(StatusCode::UNPROCESSABLE_ENTITY);

@@ -78,6 +78,9 @@ impl TestDb {
         c.bind = "127.0.0.1:0".parse().unwrap();
         c.database_url = self.url.clone();
         c.rate_limit_per_minute = 100_000;
+        // The fake Moodle, the SMTP sink, webhooks and other issuers under test serve plain
+        // http on loopback; tests of the outbound policy turn this off.
+        c.insecure_outbound = true;
         c
     }
 }
@@ -445,7 +448,6 @@ pub async fn spawn_verifier_alone() -> (TestApp, TestDb) {
     let db = TestDb::new(Backend::Sqlite).await;
     let mut config = db.config();
     config.services = microcred::Services::parse("verifier").unwrap();
-    config.insecure_outbound = true;
     (TestApp::spawn(config).await, db)
 }
 

@@ -20,7 +20,7 @@ use crate::{backoff, secrets, Issuer};
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct NewWebhookRequest {
-    /// Where to POST (https; http only to localhost).
+    /// Where to POST (https on the public internet; see `microcred_core::outbound`).
     pub url: String,
 }
 
@@ -48,19 +48,11 @@ fn view(r: &WebhookRow, secret: Option<String>) -> WebhookView {
     }
 }
 
-fn checked_url(s: &str) -> Result<String, IssuerError> {
+fn checked_url(app: &Issuer, s: &str) -> Result<String, IssuerError> {
     let s = s.trim();
-    let u = url::Url::parse(s)
-        .map_err(|e| IssuerError::invalid("url", "/url", format!("`{s}` is not a URL: {e}")))?;
-    let local = matches!(u.host_str(), Some("localhost" | "127.0.0.1" | "[::1]"));
-    if u.scheme() == "https" || (u.scheme() == "http" && local) {
-        Ok(s.to_owned())
-    } else {
-        Err(IssuerError::invalid(
-            "url",
-            "/url",
-            "a webhook URL must be https (http only for localhost)",
-        ))
+    match app.outbound_refuses(s) {
+        None => Ok(s.to_owned()),
+        Some(why) => Err(IssuerError::invalid("url", "/url", why)),
     }
 }
 
@@ -71,7 +63,7 @@ pub async fn register(
     inst_slug: &str,
     req: NewWebhookRequest,
 ) -> Result<WebhookView, IssuerError> {
-    let url = checked_url(&req.url)?;
+    let url = checked_url(app, &req.url)?;
     let secret = secrets::new_token().replacen("mc_", "whsec_", 1);
     let mut tx = app.db.write().await?;
     let inst = auth::institution_for(&mut tx, p, inst_slug).await?;
@@ -156,7 +148,10 @@ pub(crate) async fn queue(
 const LEASE_SECONDS: i64 = 60;
 
 /// Delivers what is due; how many were delivered.
-pub async fn deliver_due(app: &Issuer, http: &reqwest::Client) -> Result<usize, IssuerError> {
+pub async fn deliver_due(
+    app: &Issuer,
+    http: &microcred_core::outbound::Outbound,
+) -> Result<usize, IssuerError> {
     let now = db::now();
     let ids = {
         let mut c = app.db.read().await?;
@@ -184,19 +179,25 @@ pub async fn deliver_due(app: &Issuer, http: &reqwest::Client) -> Result<usize, 
             .map_err(|e| IssuerError::stored(format!("webhook {} (secret)", hook.id), e))?;
         let secret = String::from_utf8_lossy(&secret).into_owned();
         let ts = db::now().to_string();
-        let outcome = http
-            .post(&hook.url)
-            .header("content-type", "application/json")
-            .header("x-microcred-event", &d.event)
-            .header("x-microcred-delivery", &d.id)
-            .header("x-microcred-timestamp", &ts)
-            .header(
-                "x-microcred-signature",
-                secrets::http_signature(&secret, &ts, d.payload.as_bytes()),
-            )
-            .body(d.payload.clone())
-            .send()
-            .await;
+        let request = reqwest::Url::parse(&hook.url)
+            .map_err(|e| e.to_string())
+            .and_then(|u| http.post(&u).map_err(|e| e.to_string()));
+        let outcome = match request {
+            Err(why) => Err(why),
+            Ok(request) => request
+                .header("content-type", "application/json")
+                .header("x-microcred-event", &d.event)
+                .header("x-microcred-delivery", &d.id)
+                .header("x-microcred-timestamp", &ts)
+                .header(
+                    "x-microcred-signature",
+                    secrets::http_signature(&secret, &ts, d.payload.as_bytes()),
+                )
+                .body(d.payload.clone())
+                .send()
+                .await
+                .map_err(|e| format!("{} did not answer: {e}", hook.url)),
+        };
         let error = match outcome {
             Ok(r) if r.status().is_success() => None,
             Ok(r) => Some(format!(
@@ -204,7 +205,7 @@ pub async fn deliver_due(app: &Issuer, http: &reqwest::Client) -> Result<usize, 
                 hook.url,
                 r.status().as_u16()
             )),
-            Err(e) => Some(format!("{} did not answer: {e}", hook.url)),
+            Err(e) => Some(e),
         };
         let mut c = app.db.read().await?;
         match error {
@@ -222,12 +223,12 @@ pub async fn deliver_due(app: &Issuer, http: &reqwest::Client) -> Result<usize, 
     Ok(delivered)
 }
 
-/// The HTTP client deliveries use (10 s timeout, no redirects).
-pub fn client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .timeout(Duration::from_secs(10))
-        .redirect(reqwest::redirect::Policy::none())
-        .user_agent(concat!("microcred/", env!("CARGO_PKG_VERSION")))
-        .build()
-        .expect("HTTP client")
+/// The HTTP client deliveries use (10 s timeout; public https only unless
+/// `insecure_outbound`).
+pub fn client(insecure_outbound: bool) -> microcred_core::outbound::Outbound {
+    microcred_core::outbound::Outbound::new(
+        Duration::from_secs(10),
+        concat!("microcred/", env!("CARGO_PKG_VERSION")),
+        insecure_outbound,
+    )
 }

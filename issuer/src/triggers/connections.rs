@@ -122,7 +122,15 @@ pub async fn connect(
         let mut c = app.db.read().await?;
         auth::institution_for(&mut c, p, inst_slug).await?;
     }
-    let client = MoodleClient::new(&site, &token, app.triggers.moodle_timeout);
+    if let Some(why) = app.outbound_refuses(&site) {
+        return Err(IssuerError::invalid("siteUrl", "/siteUrl", why));
+    }
+    let client = MoodleClient::new(
+        &site,
+        &token,
+        app.triggers.moodle_timeout,
+        app.insecure_outbound,
+    );
     let info = client.site_info().await.map_err(moodle_refusal)?;
     let missing: Vec<&str> = REQUIRED_FUNCTIONS
         .iter()

@@ -70,6 +70,7 @@ pub(crate) fn client_of(
         &conn.site_url,
         &token,
         app.triggers.moodle_timeout,
+        app.insecure_outbound,
     ))
 }
 

@@ -37,6 +37,14 @@ pub enum MoodleError {
         #[source]
         source: reqwest::Error,
     },
+    /// The site's URL is refused by the outbound policy (not https, not public).
+    #[error("Moodle at {site} cannot be reached from here: {reason}")]
+    NotAllowed {
+        /// The site.
+        site: String,
+        /// Why.
+        reason: String,
+    },
     /// An HTTP status other than 200 (a proxy in front of Moodle, web services disabled).
     #[error("Moodle at {site} answered HTTP {status} to {function}")]
     Http {
@@ -80,7 +88,7 @@ impl MoodleError {
 /// One Moodle site, reached with one token.
 #[derive(Clone)]
 pub struct MoodleClient {
-    http: reqwest::Client,
+    http: microcred_core::outbound::Outbound,
     site: String,
     token: String,
 }
@@ -238,16 +246,15 @@ pub struct BestGrade {
 }
 
 impl MoodleClient {
-    /// A client for `site` (its base URL, e.g. `https://moodle.example.org`) and `token`.
-    pub fn new(site: &str, token: &str, timeout: Duration) -> Self {
+    /// A client for `site` (its base URL, e.g. `https://moodle.example.org`) and `token`;
+    /// public https sites only unless `insecure_outbound` (development and tests).
+    pub fn new(site: &str, token: &str, timeout: Duration, insecure_outbound: bool) -> Self {
         Self {
-            http: reqwest::Client::builder()
-                .timeout(timeout)
-                .connect_timeout(timeout.min(Duration::from_secs(10)))
-                .redirect(reqwest::redirect::Policy::none())
-                .user_agent(concat!("microcred/", env!("CARGO_PKG_VERSION")))
-                .build()
-                .expect("HTTP client"),
+            http: microcred_core::outbound::Outbound::new(
+                timeout,
+                concat!("microcred/", env!("CARGO_PKG_VERSION")),
+                insecure_outbound,
+            ),
             site: site.trim_end_matches('/').to_owned(),
             token: token.to_owned(),
         }
@@ -274,9 +281,16 @@ impl MoodleClient {
             function: function.to_owned(),
             source,
         };
+        let not_allowed = |reason: String| MoodleError::NotAllowed {
+            site: self.site.clone(),
+            reason,
+        };
+        let url = reqwest::Url::parse(&format!("{}/webservice/rest/server.php", self.site))
+            .map_err(|e| not_allowed(e.to_string()))?;
         let mut resp = self
             .http
-            .post(format!("{}/webservice/rest/server.php", self.site))
+            .post(&url)
+            .map_err(|e| not_allowed(e.to_string()))?
             .form(&form)
             .send()
             .await
