@@ -137,3 +137,36 @@ async fn an_institution_cannot_point_moodle_or_webhooks_at_private_addresses() {
         assert!(r.body.to_string().contains(says), "{url}: {}", r.body);
     }
 }
+
+/// A credential signed by a did:key whose subject holds `n` identical blank nodes that all
+/// point at each other (RDF Dataset Canonicalization §6, dataset poisoning).
+fn poisoned(n: usize) -> Value {
+    let mut cred = fixture("peer/signed-1.json");
+    let nodes: Vec<Value> = (0..n)
+        .map(|i| {
+            json!({
+                "id": format!("_:b{i}"),
+                "https://example.org/knows": (0..n).filter(|&j| j != i)
+                    .map(|j| json!({"id": format!("_:b{j}")})).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    cred["credentialSubject"]["https://example.org/holds"] = json!(nodes);
+    cred
+}
+
+#[tokio::test]
+async fn a_poisoned_graph_is_refused_with_the_reason_and_health_keeps_answering() {
+    let db = TestDb::new(Backend::Sqlite).await;
+    let app = TestApp::spawn(db.config()).await;
+    let r = app
+        .http
+        .post(app.url("/credentials/verify"))
+        .json(&json!({"verifiableCredential": poisoned(12)}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    let text = r.text().await.unwrap();
+    assert!(text.contains("cannot be told apart"), "{text}");
+}

@@ -11,4 +11,4 @@ pub use data_integrity::{
     DATA_INTEGRITY_PROOF,
 };
 pub use jcs::canonical_json;
-pub use rdfc::{canonical_nquads, CanonicalizationError};
+pub use rdfc::{canonical_nquads, CanonicalizationError, MAX_INDISTINCT_BLANK_NODES};

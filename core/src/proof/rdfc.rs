@@ -39,7 +39,7 @@ pub fn canonical_nquads(doc: &serde_json::Value) -> Result<Vec<String>, Canonica
 
     // Without native booleans or numbers (outside @context) there is nothing to rewrite.
     if !has_native_literal(doc) {
-        return ld.canonical_form_of(&expanded).map_err(err);
+        return canonicalise(&mut ld, &expanded);
     }
 
     // 2. Native literals to their RDF lexical forms, as JSON-LD 1.1 API §8.6 says.
@@ -57,7 +57,99 @@ pub fn canonical_nquads(doc: &serde_json::Value) -> Result<Vec<String>, Canonica
     let mut ld = LdEnvironment::default();
     let expanded =
         futures::executor::block_on(again.expand_with(&mut ld, loader())).map_err(err)?;
-    ld.canonical_form_of(&expanded).map_err(err)
+    canonicalise(&mut ld, &expanded)
+}
+
+/// Most blank nodes that share their first-degree hash with another (RDFC-1.0 §4.4 step 5).
+/// Only those reach the N-degree hash algorithm (§4.8), whose work grows factorially with how
+/// many cannot be told apart - RDFC-1.0 §6 "dataset poisoning". Credentials have none or a few
+/// (two identical results); a poisoned graph has many.
+pub const MAX_INDISTINCT_BLANK_NODES: usize = 6;
+
+/// The dataset of `expanded` to RDF, checked against poisoning, then canonicalised.
+fn canonicalise(
+    ld: &mut LdEnvironment,
+    expanded: &ssi::json_ld::ExpandedDocument,
+) -> Result<Vec<String>, CanonicalizationError> {
+    use ssi::rdf::IntoNQuads;
+    let quads = ld.quads_of(expanded).map_err(err)?;
+    let lines = quads.iter().collect::<Vec<_>>().into_nquads_lines();
+    let indistinct = indistinct_blank_nodes(&lines);
+    if indistinct > MAX_INDISTINCT_BLANK_NODES {
+        return Err(CanonicalizationError(format!(
+            "the document's graph has {indistinct} blank nodes that cannot be told apart (more than {MAX_INDISTINCT_BLANK_NODES}); canonicalising it would take unbounded work (RDF Dataset Canonicalization §6, dataset poisoning)"
+        )));
+    }
+    Ok(ssi::rdf::urdna2015::normalize(quads.iter().map(|q| q.as_lexical_quad_ref())).into_nquads_lines())
+}
+
+/// The terms of an N-Quads statement line (subject, predicate, object, graph?).
+fn nquads_terms(line: &str) -> Vec<&str> {
+    let b = line.as_bytes();
+    let mut terms = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b' ' | b'\t' | b'\n' | b'.' => i += 1,
+            b'"' => {
+                let start = i;
+                i += 1;
+                while i < b.len() && b[i] != b'"' {
+                    i += if b[i] == b'\\' { 2 } else { 1 };
+                }
+                i += 1;
+                // a datatype or a language tag runs to the next space
+                while i < b.len() && b[i] != b' ' {
+                    i += 1;
+                }
+                terms.push(&line[start..i.min(b.len())]);
+            }
+            _ => {
+                let start = i;
+                while i < b.len() && b[i] != b' ' {
+                    i += 1;
+                }
+                terms.push(&line[start..i]);
+            }
+        }
+    }
+    terms
+}
+
+/// How many blank nodes of the dataset `lines` share their first-degree signature (their
+/// quads with themselves as `_:a` and other blank nodes as `_:z`, RDFC-1.0 §4.6) with another.
+fn indistinct_blank_nodes(lines: &[String]) -> usize {
+    use std::collections::{BTreeMap, HashMap};
+    let statements: Vec<Vec<&str>> = lines.iter().map(|l| nquads_terms(l)).collect();
+    let mut by_node: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (n, terms) in statements.iter().enumerate() {
+        for t in terms.iter().filter(|t| t.starts_with("_:")) {
+            let e = by_node.entry(*t).or_default();
+            if e.last() != Some(&n) {
+                e.push(n);
+            }
+        }
+    }
+    let mut groups: BTreeMap<Vec<String>, usize> = BTreeMap::new();
+    for (node, quads) in &by_node {
+        let mut sig: Vec<String> = quads
+            .iter()
+            .map(|&n| {
+                statements[n]
+                    .iter()
+                    .map(|t| match *t {
+                        t if t == *node => "_:a",
+                        t if t.starts_with("_:") => "_:z",
+                        t => t,
+                    })
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+            .collect();
+        sig.sort();
+        *groups.entry(sig).or_default() += 1;
+    }
+    groups.values().filter(|&&n| n > 1).sum()
 }
 
 /// Whether `v` holds a JSON boolean or number anywhere but in a `@context`.

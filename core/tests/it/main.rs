@@ -5,6 +5,7 @@ mod fixtures;
 mod interop;
 pub mod model;
 mod outbound;
+mod poison;
 mod seal;
 mod status;
 mod vectors;
