@@ -12,6 +12,9 @@ pub enum ApiError {
     /// The body is not what the endpoint takes (400/422).
     #[error("{1}")]
     BadInput(StatusCode, ModelError, &'static str),
+    /// Too many verifications running or waiting (503, `Retry-After`).
+    #[error("the verifier is busy")]
+    Busy,
     /// Storage or lookup failed (logged; 500 without details).
     #[error("internal: {0}")]
     Internal(String),
@@ -23,6 +26,15 @@ impl IntoResponse for ApiError {
             Self::BadInput(status, e, code) => (
                 status,
                 Json(ErrorBody::with_details(code, e.to_string(), vec![e])),
+            )
+                .into_response(),
+            Self::Busy => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                [(axum::http::header::RETRY_AFTER, "5")],
+                Json(ErrorBody::new(
+                    "busy",
+                    "the verifier is busy; try again in a few seconds",
+                )),
             )
                 .into_response(),
             Self::Internal(e) => {

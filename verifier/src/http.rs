@@ -90,7 +90,7 @@ async fn credential_page(
     let Some(rec) = find(&v, &code).await? else {
         return not_found(&v, lang);
     };
-    let report = v.verify(&rec.document).await;
+    let report = v.verify(&rec.document).await?;
     let mut page = ReportPage::new(
         &rec.document,
         &report,
@@ -213,7 +213,7 @@ async fn report_page(v: &Verifier, lang: Lang, bytes: &[u8]) -> Result<Response,
             Ok(html(StatusCode::OK, body))
         }
         Ok(doc) if doc.is_object() => {
-            let report = v.verify(&doc).await;
+            let report = v.verify(&doc).await?;
             let registered = match report
                 .issuer
                 .as_deref()

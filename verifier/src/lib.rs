@@ -14,6 +14,7 @@ pub mod error;
 pub mod http;
 pub mod i18n;
 pub mod pages;
+pub mod pool;
 /// QR codes of verification URLs (in core, shared with the issuer's e-mails and exports).
 pub use microcred_core::qr;
 pub mod resolver;
@@ -113,6 +114,7 @@ pub struct Verifier {
     /// The public URL shapes of this deployment (QR codes, pages).
     pub urls: microcred_core::urls::PublicUrls,
     templates: Arc<minijinja::Environment<'static>>,
+    pool: pool::VerifyPool,
 }
 
 impl std::fmt::Debug for Verifier {
@@ -153,7 +155,14 @@ impl Verifier {
             credentials,
             urls: microcred_core::urls::PublicUrls::new(public_url),
             templates: Arc::new(env),
+            pool: pool::VerifyPool::default(),
         }
+    }
+
+    /// The same verifier letting at most `max_queued` verifications run or wait.
+    pub fn with_max_queued(mut self, max_queued: usize) -> Self {
+        self.pool = pool::VerifyPool::new(max_queued);
+        self
     }
 
     /// Renders a template.
@@ -164,18 +173,41 @@ impl Verifier {
             .map_err(|e| ApiError::Internal(format!("template {name}: {e}")))
     }
 
-    /// Verifies a credential now.
+    /// Checks the proofs of `doc` for `purpose` (a presentation's `authentication`), on the
+    /// verification pool ([`pool`]).
+    pub async fn verify_proofs(
+        &self,
+        doc: &serde_json::Value,
+        purpose: &'static str,
+    ) -> Result<
+        Result<Vec<microcred_core::proof::VerifiedProof>, microcred_core::proof::ProofError>,
+        ApiError,
+    > {
+        let (resolver, doc) = (self.resolver.clone(), doc.clone());
+        self.pool
+            .run(async move { microcred_core::proof::verify(&doc, resolver.as_ref(), purpose).await })
+            .await
+            .map_err(|_| ApiError::Busy)
+    }
+
+    /// Verifies a credential now, on the verification pool ([`pool`]).
     pub async fn verify(
         &self,
         doc: &serde_json::Value,
-    ) -> microcred_core::verify::VerificationReport {
-        microcred_core::verify::verify_credential(
-            doc,
-            self.resolver.as_ref(),
-            self.status.as_ref(),
-            time::OffsetDateTime::now_utc(),
-        )
-        .await
+    ) -> Result<microcred_core::verify::VerificationReport, ApiError> {
+        let (resolver, status, doc) = (self.resolver.clone(), self.status.clone(), doc.clone());
+        self.pool
+            .run(async move {
+                microcred_core::verify::verify_credential(
+                    &doc,
+                    resolver.as_ref(),
+                    status.as_ref(),
+                    time::OffsetDateTime::now_utc(),
+                )
+                .await
+            })
+            .await
+            .map_err(|_| ApiError::Busy)
     }
 }
 

@@ -5,7 +5,6 @@
 use axum::http::StatusCode;
 use microcred_core::jades::SealReport;
 use microcred_core::model::{Did, ModelError};
-use microcred_core::proof;
 use microcred_core::verify::{Outcome, VerificationReport};
 use serde::{Deserialize, Serialize};
 
@@ -216,7 +215,7 @@ pub async fn verify_credential(
         )));
     }
     Ok(CredentialAnswer::Vc(
-        v.verify(&req.verifiable_credential).await.into(),
+        v.verify(&req.verifiable_credential).await?.into(),
     ))
 }
 
@@ -302,7 +301,7 @@ pub async fn verify_presentation(
                     }
                 }
             }
-            match proof::verify(vp, v.resolver.as_ref(), "authentication").await {
+            match v.verify_proofs(vp, "authentication").await? {
                 Ok(proofs) => {
                     let holder = vp
                         .get("holder")
@@ -344,7 +343,7 @@ pub async fn verify_presentation(
         if !c.is_object() {
             return Err(bad("/verifiablePresentation/verifiableCredential", "each credential must be a JSON object (JWT-secured credentials are not supported yet)"));
         }
-        credentials.push(VerifyResponse::from(v.verify(c).await));
+        credentials.push(VerifyResponse::from(v.verify(c).await?));
     }
     let verified = errors.is_empty() && credentials.iter().all(|c| c.verified);
     Ok(VerifyPresentationResponse {

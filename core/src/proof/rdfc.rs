@@ -80,7 +80,10 @@ fn canonicalise(
             "the document's graph has {indistinct} blank nodes that cannot be told apart (more than {MAX_INDISTINCT_BLANK_NODES}); canonicalising it would take unbounded work (RDF Dataset Canonicalization §6, dataset poisoning)"
         )));
     }
-    Ok(ssi::rdf::urdna2015::normalize(quads.iter().map(|q| q.as_lexical_quad_ref())).into_nquads_lines())
+    Ok(
+        ssi::rdf::urdna2015::normalize(quads.iter().map(|q| q.as_lexical_quad_ref()))
+            .into_nquads_lines(),
+    )
 }
 
 /// The terms of an N-Quads statement line (subject, predicate, object, graph?).
