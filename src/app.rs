@@ -31,6 +31,7 @@ pub struct Application {
     listener: TcpListener,
     router: Router,
     address: SocketAddr,
+    header_read_timeout: Duration,
     /// The public base URL.
     pub public_url: String,
     /// On first run: the one-time setup token (also logged).
@@ -319,7 +320,7 @@ impl Application {
                 HeaderValue::from_static("max-age=31536000"),
             ));
         }
-        let rate = RateLimit::new(config.rate_limit_per_minute, config.trust_forwarded_for);
+        let rate = RateLimit::new(config.rate_limit_per_minute, config.trusted_proxies.clone());
         let router = router
             .layer(axum::middleware::from_fn_with_state(rate, limit))
             .layer(axum::extract::DefaultBodyLimit::max(config.max_body_bytes))
@@ -349,6 +350,7 @@ impl Application {
             listener,
             router,
             address,
+            header_read_timeout: config.header_read_timeout,
             public_url,
             setup_token,
             demo_token,
@@ -367,25 +369,68 @@ impl Application {
         self.address
     }
 
-    /// Serves until `shutdown` completes.
+    /// Serves until `shutdown` completes, then lets open requests finish (at most 30 s).
+    ///
+    /// Each connection is served by hyper with a timeout on reading request headers (a
+    /// client that opens connections and trickles headers cannot hold them); bodies are
+    /// bounded by the request timeout and the body limit of the router.
     pub async fn run_until(
         self,
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
+        use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+        use tower::ServiceExt;
+
         let jobs = self
             .jobs
             .map(|(issuer, mailer)| tokio::spawn(microcred_issuer::jobs::run(issuer, mailer)));
-        let served = axum::serve(
-            self.listener,
-            self.router
-                .into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(shutdown)
-        .await;
+        let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+        let mut builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
+        builder
+            .http1()
+            .timer(TokioTimer::new())
+            .header_read_timeout(self.header_read_timeout);
+        let mut shutdown = std::pin::pin!(shutdown);
+        loop {
+            let (stream, peer) = tokio::select! {
+                accepted = self.listener.accept() => match accepted {
+                    Ok(a) => a,
+                    Err(e) => {
+                        // Out of file descriptors and the like: wait, do not spin.
+                        tracing::warn!(error = %e, "accept failed");
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        continue;
+                    }
+                },
+                () = &mut shutdown => break,
+            };
+            let router = self.router.clone();
+            let service = hyper::service::service_fn(
+                move |mut req: axum::http::Request<hyper::body::Incoming>| {
+                    req.extensions_mut()
+                        .insert(axum::extract::ConnectInfo(peer));
+                    router.clone().oneshot(req)
+                },
+            );
+            let conn = builder
+                .serve_connection_with_upgrades(TokioIo::new(stream), service)
+                .into_owned();
+            let conn = graceful.watch(conn);
+            tokio::spawn(async move {
+                let _ = conn.await;
+            });
+        }
+        drop(self.listener);
+        tokio::select! {
+            () = graceful.shutdown() => {}
+            () = tokio::time::sleep(Duration::from_secs(30)) => {
+                tracing::warn!("open connections did not finish within 30 s of shutdown");
+            }
+        }
         if let Some(j) = jobs {
             j.abort();
         }
-        served
+        Ok(())
     }
 
     /// Serves until Ctrl-C / SIGTERM.

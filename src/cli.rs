@@ -49,9 +49,15 @@ pub struct ServeArgs {
     /// Largest request body in bytes.
     #[arg(long, env = "MICROCRED_MAX_BODY", default_value_t = 2 * 1024 * 1024)]
     pub max_body_bytes: usize,
-    /// Take the client IP from X-Forwarded-For (only behind a trusted reverse proxy).
-    #[arg(long, env = "MICROCRED_TRUST_FORWARDED_FOR")]
-    pub trust_forwarded_for: bool,
+    /// A reverse proxy whose X-Forwarded-For is believed (address or CIDR, repeatable; the
+    /// client is the right-most hop that is not a trusted proxy).
+    #[arg(
+        long = "trusted-proxy",
+        env = "MICROCRED_TRUSTED_PROXIES",
+        value_delimiter = ',',
+        value_name = "ADDR[/PREFIX]"
+    )]
+    pub trusted_proxies: Vec<ipnet::IpNet>,
     /// SMTP server for learner e-mails: smtp://USER:PASSWORD@HOST:587 (STARTTLS required
     /// unless the host is local or ?tls= says otherwise) or smtps://HOST:465. Without it,
     /// messages wait in the outbox.

@@ -67,11 +67,13 @@ pub struct Config {
     pub rate_limit_per_minute: u32,
     /// Largest request body, in bytes.
     pub max_body_bytes: usize,
+    /// How long a client may take to send a request's headers.
+    pub header_read_timeout: std::time::Duration,
     /// Outbound fetches (did:web documents, status lists, Moodle sites, webhooks) over plain
     /// HTTP and to private and loopback addresses: development and tests only, logged at start.
     pub insecure_outbound: bool,
-    /// Use the first `X-Forwarded-For` address as the client IP (behind a trusted proxy).
-    pub trust_forwarded_for: bool,
+    /// Reverse proxies whose `X-Forwarded-For` is believed (see `limits`).
+    pub trusted_proxies: Vec<ipnet::IpNet>,
     /// SMTP server for learner notifications (`smtp://user:pass@host:587`); none: messages
     /// stay queued.
     pub smtp_url: Option<String>,
@@ -98,8 +100,9 @@ impl Config {
             services: Services::ALL,
             rate_limit_per_minute: 300,
             max_body_bytes: 2 * 1024 * 1024,
+            header_read_timeout: std::time::Duration::from_secs(10),
             insecure_outbound: false,
-            trust_forwarded_for: false,
+            trusted_proxies: Vec::new(),
             smtp_url: None,
             mail_from: None,
             tsa_url: None,
@@ -148,8 +151,9 @@ impl std::fmt::Debug for Config {
             .field("services", &self.services)
             .field("rate_limit_per_minute", &self.rate_limit_per_minute)
             .field("max_body_bytes", &self.max_body_bytes)
+            .field("header_read_timeout", &self.header_read_timeout)
             .field("insecure_outbound", &self.insecure_outbound)
-            .field("trust_forwarded_for", &self.trust_forwarded_for)
+            .field("trusted_proxies", &self.trusted_proxies)
             .field(
                 "smtp_url",
                 &self.smtp_url.as_deref().map(redact_url).unwrap_or_default(),

@@ -53,7 +53,7 @@ pub async fn run(a: ServeArgs) -> ExitCode {
     config.services = services;
     config.rate_limit_per_minute = a.rate_limit_per_minute;
     config.max_body_bytes = a.max_body_bytes;
-    config.trust_forwarded_for = a.trust_forwarded_for;
+    config.trusted_proxies = a.trusted_proxies;
     config.smtp_url = a.smtp_url;
     config.mail_from = a.mail_from;
     config.tsa_url = a.tsa_url;

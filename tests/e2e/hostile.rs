@@ -212,3 +212,62 @@ async fn health_keeps_answering_during_a_flood_of_expensive_verifications() {
     eprintln!("/health during the flood: {polls} polls, slowest {slowest:?}");
     assert!(polls > 0);
 }
+
+#[tokio::test]
+async fn guessing_api_tokens_is_stopped_after_twenty_failures_a_minute() {
+    let db = TestDb::new(Backend::Sqlite).await;
+    let app = TestApp::spawn(db.config()).await;
+    let (_, token) = onboard(&app).await;
+    let get = |t: String| {
+        let app = &app;
+        async move {
+            app.http
+                .get(app.url("/api/v1/institutions/ase/credentials"))
+                .bearer_auth(t)
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }
+    };
+    for i in 0..microcred::limits::MAX_AUTH_FAILURES {
+        assert_eq!(
+            get(format!("mc_guess{i:04}")).await,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    let r = get("mc_guess9999".into()).await;
+    assert_eq!(r, StatusCode::TOO_MANY_REQUESTS);
+    // The address is held back for the minute, whatever token it sends.
+    assert_eq!(get(token).await, StatusCode::TOO_MANY_REQUESTS);
+}
+
+#[tokio::test]
+async fn a_client_that_trickles_its_headers_is_cut_off() {
+    let db = TestDb::new(Backend::Sqlite).await;
+    let mut config = db.config();
+    config.header_read_timeout = std::time::Duration::from_secs(1);
+    let app = TestApp::spawn(config).await;
+    let addr = app
+        .url("")
+        .trim_start_matches("http://")
+        .trim_end_matches('/')
+        .to_owned();
+    let mut s = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    s.write_all(b"GET /health HTTP/1.1\r\nHost: x\r\n")
+        .await
+        .unwrap();
+    // ... and never the blank line. The server closes the connection (with or without a 408).
+    let mut buf = Vec::new();
+    let read =
+        tokio::time::timeout(std::time::Duration::from_secs(20), s.read_to_end(&mut buf)).await;
+    assert!(read.is_ok(), "the connection was still open after 20 s");
+    let text = String::from_utf8_lossy(&buf);
+    assert!(
+        text.is_empty() || text.starts_with("HTTP/1.1 408"),
+        "{text}"
+    );
+    // The server still serves others.
+    let r = app.http.get(app.url("/health")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+}
