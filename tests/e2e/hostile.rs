@@ -271,3 +271,107 @@ async fn a_client_that_trickles_its_headers_is_cut_off() {
     let r = app.http.get(app.url("/health")).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::OK);
 }
+
+/// Resident memory of this process (the server runs in it), in MiB.
+fn rss_mib() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap();
+    let kb: u64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap();
+    kb / 1024
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn memory_stays_bounded_under_presentations_naming_distinct_status_lists() {
+    use microcred_core::keys::KeyPair;
+    use microcred_core::proof::{sign, Cryptosuite, ProofOptions};
+
+    // A list server answering every /lists/{n} with the same list-shaped credential of
+    // almost 2 MiB (the largest a verifier fetches).
+    let big = axum::body::Bytes::from(
+        json!({
+            "@context": ["https://www.w3.org/ns/credentials/v2"],
+            "type": ["VerifiableCredential", "BitstringStatusListCredential"],
+            "issuer": "did:example:lists",
+            "credentialSubject": {"type": "BitstringStatusList", "statusPurpose": "revocation",
+                "encodedList": format!("u{}", "A".repeat(1_900_000))},
+        })
+        .to_string(),
+    );
+    let router = axum::Router::new().route(
+        "/lists/{n}",
+        axum::routing::get(move || {
+            let big = big.clone();
+            async move { ([("content-type", "application/vc+ld+json")], big) }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let lists = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+
+    let db = TestDb::new(Backend::Sqlite).await;
+    let app = TestApp::spawn(db.config()).await;
+    let key = KeyPair::generate();
+    let options = ProofOptions::assertion(Cryptosuite::EddsaJcs2022, key.public().did_key_method());
+    let credential = |n: usize| {
+        let url = format!("http://{lists}/lists/{n}");
+        sign(
+            &json!({
+                "@context": ["https://www.w3.org/ns/credentials/v2"],
+                "type": ["VerifiableCredential"],
+                "issuer": key.public().did_key().as_str(),
+                "validFrom": "2026-01-01T00:00:00Z",
+                "credentialSubject": {"id": "did:example:learner"},
+                "credentialStatus": {"id": format!("{url}#7"), "type": "BitstringStatusListEntry",
+                    "statusPurpose": "revocation", "statusListIndex": "7",
+                    "statusListCredential": url},
+            }),
+            &key,
+            &options,
+        )
+        .unwrap()
+    };
+
+    let before = rss_mib();
+    let (presentations, per) = (10, 50);
+    for p in 0..presentations {
+        let vp = json!({
+            "@context": ["https://www.w3.org/ns/credentials/v2"],
+            "type": ["VerifiablePresentation"],
+            "verifiableCredential": (0..per).map(|i| credential(p * per + i)).collect::<Vec<_>>(),
+        });
+        let r = app
+            .http
+            .post(app.url("/presentations/verify"))
+            .json(&json!({"verifiablePresentation": vp}))
+            .send()
+            .await
+            .unwrap();
+        assert!(r.status().is_success() || r.status() == StatusCode::BAD_REQUEST);
+        let body: Value = r.json().await.unwrap();
+        // The list was fetched (and is not trusted: it is not signed), not refused.
+        let status = body["credentials"][0]["report"]["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["name"] == "status")
+            .unwrap()
+            .to_string();
+        assert!(
+            !status.contains("could not be retrieved") && !status.contains("proof did not verify"),
+            "{status}"
+        );
+    }
+    let after = rss_mib();
+    eprintln!(
+        "{} distinct lists of 1.9 MB fetched: resident memory {before} MiB -> {after} MiB",
+        presentations * per
+    );
+    // Unbounded, the lists alone would hold about 900 MiB; the cache holds at most 32 MiB.
+    assert!(
+        after.saturating_sub(before) < 300,
+        "resident memory grew from {before} MiB to {after} MiB"
+    );
+}
