@@ -375,3 +375,50 @@ async fn memory_stays_bounded_under_presentations_naming_distinct_status_lists()
         "resident memory grew from {before} MiB to {after} MiB"
     );
 }
+
+#[tokio::test]
+async fn a_tampered_credential_shows_its_claims_apart_as_not_confirmed() {
+    let db = TestDb::new(Backend::Sqlite).await;
+    let app = TestApp::spawn(db.config()).await;
+    let (_, token) = onboard(&app).await;
+    let (status, issued) =
+        crate::support::issue_with_key(&app, &token, "k-1", "ana@example.md").await;
+    assert_eq!(status, StatusCode::CREATED, "{issued}");
+    let genuine = issued["credential"].clone();
+    let paste = |doc: Value| {
+        let app = &app;
+        async move {
+            app.http
+                .post(app.url("/verify"))
+                .form(&[("credential", doc.to_string())])
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap()
+        }
+    };
+    let page = paste(genuine.clone()).await;
+    assert!(page.contains("<h1>Valid</h1>"), "{page}");
+    assert!(!page.contains("not confirmed"), "{page}");
+
+    // The grade edited from 92% to 100%.
+    let mut edited = genuine.clone();
+    edited["credentialSubject"]["result"][0]["value"] = json!("100%");
+    let page = paste(edited).await;
+    assert!(page.contains("<h1>Not genuine</h1>"), "{page}");
+    let apart = page
+        .split_once(r#"<div class="unconfirmed">"#)
+        .map(|(_, rest)| rest)
+        .expect("the claims are in a block of their own");
+    assert!(
+        apart.contains("What the document says - not confirmed"),
+        "{page}"
+    );
+    let (claims, _) = apart.split_once("</div>").unwrap();
+    assert!(
+        claims.contains("100%"),
+        "the edited grade is shown inside the block: {page}"
+    );
+}

@@ -178,6 +178,32 @@ both_backends!(
             "{body}"
         );
 
+        // The command line agrees, given the same opt-in to a local (http) server as the
+        // server's; without it, the issuer's DID document is not fetched from loopback.
+        let file = db.config().data_dir.join("revoked.json");
+        std::fs::write(&file, vc.to_string()).unwrap();
+        let cli = |insecure: bool| {
+            let file = file.clone();
+            tokio::task::spawn_blocking(move || {
+                let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_microcred"));
+                cmd.arg("verify").arg(&file);
+                if insecure {
+                    cmd.arg("--insecure-outbound");
+                }
+                let out = cmd.output().unwrap();
+                (
+                    out.status.code(),
+                    String::from_utf8_lossy(&out.stdout).into_owned(),
+                )
+            })
+        };
+        let (exit, out) = cli(true).await.unwrap();
+        assert_eq!(exit, Some(1), "{out}");
+        assert!(out.contains("[FAILED ] status: revoked"), "{out}");
+        let (exit, out) = cli(false).await.unwrap();
+        assert_eq!(exit, Some(1), "{out}");
+        assert!(out.contains("could not be retrieved"), "{out}");
+
         // Revocation is final.
         let (s, _) = action(&app, &token, code, "revoke", json!({"reason": "again"})).await;
         assert_eq!(s, StatusCode::CONFLICT);

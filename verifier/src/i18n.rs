@@ -77,6 +77,8 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("valid", "Valid", "Valid"),
     ("valid_text", "This credential is genuine and in force.", "Acest certificat este autentic și valabil."),
     ("not_genuine", "Not genuine", "Neautentic"),
+    ("unconfirmed", "What the document says - not confirmed", "Ce scrie în document - neconfirmat"),
+    ("unconfirmed_text", "The signature does not confirm these claims: anyone may have written or changed them.", "Semnătura nu confirmă aceste date: oricine le-ar fi putut scrie sau modifica."),
     ("not_genuine_text", "The signature does not match or the issuer cannot be confirmed. Do not rely on this credential.", "Semnătura nu corespunde sau emitentul nu poate fi confirmat. Nu vă bazați pe acest certificat."),
     ("expired", "Expired", "Expirat"),
     ("expired_text", "This credential was genuine but is no longer valid.", "Acest certificat a fost autentic, dar nu mai este valabil."),

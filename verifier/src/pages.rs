@@ -267,6 +267,9 @@ pub struct ReportPage {
     /// Whether the issuer shown is registered here (else its name is as the credential
     /// states it).
     pub issuer_registered: bool,
+    /// Whether the claims shown are confirmed by the issuer's signature; when not (not
+    /// genuine), they are shown apart, as what the document says.
+    pub confirmed: bool,
 }
 
 impl ReportPage {
@@ -297,6 +300,7 @@ impl ReportPage {
             lang: lang.code(),
             w: words(lang),
             verdict: Verdict::of(report, record).key(),
+            confirmed: Verdict::of(report, record) != Verdict::NotGenuine,
             generic,
             c,
             checks: report.checks.clone(),
