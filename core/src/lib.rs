@@ -15,6 +15,7 @@
 
 pub mod api;
 pub mod contexts;
+pub mod data_model;
 pub mod did;
 pub mod elm;
 pub mod eseal;

@@ -20,6 +20,8 @@ use crate::status::{check_status, CredentialState, StatusListSource};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub enum CheckName {
+    /// The document is a conforming verifiable credential (VC Data Model 2.0 §4, or 1.1).
+    DataModel,
     /// The Data Integrity proof (signature).
     Proof,
     /// The signing key belongs to the issuer.
@@ -36,6 +38,7 @@ impl CheckName {
     /// A label for people.
     pub fn label(self) -> &'static str {
         match self {
+            Self::DataModel => "data model",
             Self::Proof => "signature",
             Self::IssuerBinding => "issuer binding",
             Self::ValidityWindow => "validity period",
@@ -175,6 +178,18 @@ pub async fn verify_credential(
 ) -> VerificationReport {
     let mut checks = Vec::new();
     let issuer = issuer_id(doc);
+
+    // The document is what the standard calls a verifiable credential.
+    let problems = crate::data_model::credential_problems(doc);
+    checks.push(if problems.is_empty() {
+        check(
+            CheckName::DataModel,
+            Outcome::Passed,
+            "a conforming verifiable credential (W3C VC Data Model)",
+        )
+    } else {
+        check(CheckName::DataModel, Outcome::Failed, problems.join("; "))
+    });
 
     // Proof.
     let verified_proofs = match proof::verify(doc, resolver, "assertionMethod").await {

@@ -140,6 +140,7 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("credential", "Credential", "Certificat"),
     ("issuer_id", "Issuer identifier", "Identificatorul emitentului"),
     ("bad_input", "This is not a credential we can read", "Acesta nu este un certificat pe care îl putem citi"),
+    ("dataModel", "Data model (W3C VC)", "Modelul de date (W3C VC)"),
     ("proof", "Signature", "Semnătura"),
     ("issuerBinding", "Issuer binding", "Legătura cu emitentul"),
     ("validityWindow", "Validity period", "Perioada de valabilitate"),

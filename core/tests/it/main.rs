@@ -1,5 +1,6 @@
 //! Integration tests of microcred-core: W3C vectors, interop fixtures, model and schema.
 
+mod data_model;
 mod europass;
 mod fixtures;
 mod interop;
