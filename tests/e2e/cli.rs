@@ -77,7 +77,11 @@ fn verify_json_prints_the_report_as_json() {
             .find(|c| c["name"] == name)
             .map(|c| c["outcome"].clone())
     };
-    assert_eq!(outcome("dataModel"), Some("passed".into()), "the vector conforms");
+    assert_eq!(
+        outcome("dataModel"),
+        Some("passed".into()),
+        "the vector conforms"
+    );
     assert_eq!(outcome("proof"), Some("passed".into()));
     assert_eq!(outcome("issuerBinding"), Some("failed".into()));
 }

@@ -747,6 +747,40 @@ both_backends!(
             "{body}"
         );
 
+        // VC 2.0 §4.13: holder is optional. Signed without one, the proof is checked and
+        // holder binding is reported as not established.
+        let mut anonymous = vp.clone();
+        anonymous.as_object_mut().unwrap().remove("holder");
+        let mut opts =
+            ProofOptions::assertion(Cryptosuite::EddsaJcs2022, holder.public().did_key_method());
+        opts.proof_purpose = "authentication".into();
+        let anonymous = proof::sign(&anonymous, &holder, &opts).unwrap();
+        let r = app
+            .http
+            .post(app.url("/presentations/verify"))
+            .json(&json!({"verifiablePresentation": anonymous}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        let body: Value = r.json().await.unwrap();
+        assert_eq!(body["checks"], json!(["proof"]), "{body}");
+        assert!(
+            body["warnings"]
+                .to_string()
+                .contains("holder binding is not established"),
+            "{body}"
+        );
+        // Asked for a challenge it was not signed with: it fails.
+        let r = app
+            .http
+            .post(app.url("/presentations/verify"))
+            .json(&json!({"verifiablePresentation": anonymous, "options": {"challenge": "abc"}}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+
         // The upload form gives people the same verdict.
         let form = reqwest::multipart::Form::new().part(
             "file",

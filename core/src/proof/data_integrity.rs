@@ -71,6 +71,8 @@ pub struct ProofOptions {
     pub challenge: Option<String>,
     /// Optional `domain` (presentations).
     pub domain: Option<String>,
+    /// Optional `expires`: after it, the proof is not valid (VC Data Integrity §2.1).
+    pub expires: Option<OffsetDateTime>,
 }
 
 impl ProofOptions {
@@ -83,6 +85,7 @@ impl ProofOptions {
             proof_purpose: "assertionMethod".into(),
             challenge: None,
             domain: None,
+            expires: None,
         }
     }
 
@@ -108,6 +111,15 @@ impl ProofOptions {
         }
         if let Some(d) = &self.domain {
             m.insert("domain".into(), d.clone().into());
+        }
+        if let Some(e) = self.expires {
+            let e = e
+                .to_offset(time::UtcOffset::UTC)
+                .replace_nanosecond(0)
+                .expect("valid")
+                .format(&Rfc3339)
+                .expect("formats");
+            m.insert("expires".into(), e.into());
         }
         m
     }
@@ -148,6 +160,9 @@ pub enum ProofError {
     /// The signature does not match the document and key.
     #[error("the signature does not match: the credential was altered after signing, or was signed with another key")]
     BadSignature,
+    /// The proof's `expires` has passed (VC Data Integrity §2.1).
+    #[error("the proof expired on {0}")]
+    Expired(String),
 }
 
 /// A proof that verified: which key signed, and for what.
@@ -296,6 +311,18 @@ async fn verify_one(
                 .ok_or_else(|| ProofError::Malformed("proof.created is not a date-time".into()))?,
         ),
     };
+    // VC Data Integrity §2.1: a proof whose `expires` has passed is not valid.
+    if let Some(v) = p.get("expires") {
+        let expires = v
+            .as_str()
+            .and_then(|s| OffsetDateTime::parse(s, &Rfc3339).ok())
+            .ok_or_else(|| ProofError::Malformed("proof.expires is not a date-time".into()))?;
+        if expires < OffsetDateTime::now_utc() {
+            return Err(ProofError::Expired(
+                v.as_str().unwrap_or_default().to_owned(),
+            ));
+        }
+    }
     let vm_id = field("verificationMethod")?;
     let proof_value = field("proofValue")?;
     let signature = decode_base58btc(proof_value)

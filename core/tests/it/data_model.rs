@@ -97,3 +97,36 @@ async fn a_signed_but_malformed_credential_is_not_verified() {
     assert!(dm.reason.contains("validFrom"), "{}", dm.reason);
     assert!(!r.verified);
 }
+
+#[tokio::test]
+async fn a_proof_past_its_expires_fails_and_one_before_it_holds() {
+    use microcred_core::did::StaticResolver;
+    use microcred_core::keys::KeyPair;
+    use microcred_core::proof::{sign, verify, Cryptosuite, ProofError, ProofOptions};
+
+    let key = KeyPair::generate();
+    let mut doc = json("vcdm/good/minimal.json");
+    doc["issuer"] = key.public().did_key().as_str().into();
+    let now = time::OffsetDateTime::now_utc();
+    let signed_until = |expires| {
+        let mut o =
+            ProofOptions::assertion(Cryptosuite::EddsaJcs2022, key.public().did_key_method());
+        o.expires = Some(expires);
+        sign(&doc, &key, &o).unwrap()
+    };
+    let resolver = StaticResolver::new();
+    let past = signed_until(now - time::Duration::hours(1));
+    let e = verify(&past, &resolver, "assertionMethod")
+        .await
+        .unwrap_err();
+    assert!(matches!(e, ProofError::Expired(_)), "{e}");
+    let future = signed_until(now + time::Duration::hours(1));
+    verify(&future, &resolver, "assertionMethod").await.unwrap();
+    // An unknown cryptosuite is a clear failure, not a crash.
+    let mut odd = future.clone();
+    odd["proof"]["cryptosuite"] = "ecdsa-sd-2023".into();
+    let e = verify(&odd, &resolver, "assertionMethod")
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("ecdsa-sd-2023"), "{e}");
+}

@@ -16,6 +16,7 @@ fn options_from(config: &serde_json::Value) -> ProofOptions {
         proof_purpose: config["proofPurpose"].as_str().unwrap().into(),
         challenge: None,
         domain: None,
+        expires: None,
     }
 }
 
