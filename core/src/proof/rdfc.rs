@@ -30,7 +30,65 @@ fn err(e: impl std::fmt::Display) -> CanonicalizationError {
 }
 
 /// The canonical N-Quads lines of `doc` (each line ends with `\n`, sorted).
+///
+/// Input from anyone reaches the JSON-LD and IRI crates under `ssi`; an IRI whose
+/// percent-escapes are not UTF-8 made one of them panic (found by `fuzz/verify_credential`).
+/// Such IRIs are refused first, and any other panic inside is turned into an error.
 pub fn canonical_nquads(doc: &serde_json::Value) -> Result<Vec<String>, CanonicalizationError> {
+    if let Some(bad) = iri_with_broken_escapes(doc) {
+        return Err(CanonicalizationError(format!(
+            "`{bad}` has percent-escapes that are not UTF-8 (RFC 3987 §3.1)"
+        )));
+    }
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| canonical_nquads_inner(doc)))
+        .unwrap_or_else(|_| {
+            Err(CanonicalizationError(
+                "the document could not be processed as JSON-LD".into(),
+            ))
+        })
+}
+
+/// A string of `v` (key or value) that looks like an IRI (a scheme, no white space) and holds
+/// `%XX` escapes that do not decode to UTF-8.
+fn iri_with_broken_escapes(v: &serde_json::Value) -> Option<String> {
+    fn broken(s: &str) -> bool {
+        if !s.contains('%') || s.contains(char::is_whitespace) || !s.contains(':') {
+            return false;
+        }
+        let b = s.as_bytes();
+        let mut decoded = Vec::with_capacity(b.len());
+        let mut i = 0;
+        while i < b.len() {
+            if b[i] == b'%'
+                && i + 2 < b.len()
+                && b[i + 1].is_ascii_hexdigit()
+                && b[i + 2].is_ascii_hexdigit()
+            {
+                let hex = std::str::from_utf8(&b[i + 1..i + 3]).unwrap_or("00");
+                decoded.push(u8::from_str_radix(hex, 16).unwrap_or(0));
+                i += 3;
+            } else {
+                decoded.push(b[i]);
+                i += 1;
+            }
+        }
+        std::str::from_utf8(&decoded).is_err()
+    }
+    match v {
+        serde_json::Value::String(s) if broken(s) => Some(s.clone()),
+        serde_json::Value::Array(a) => a.iter().find_map(iri_with_broken_escapes),
+        serde_json::Value::Object(o) => o.iter().find_map(|(k, x)| {
+            if broken(k) {
+                Some(k.clone())
+            } else {
+                iri_with_broken_escapes(x)
+            }
+        }),
+        _ => None,
+    }
+}
+
+fn canonical_nquads_inner(doc: &serde_json::Value) -> Result<Vec<String>, CanonicalizationError> {
     // 1. Expand with the bundled contexts (the loader never waits on I/O).
     let compact = CompactJsonLd(json_syntax::to_value(doc).map_err(err)?);
     let mut ld = LdEnvironment::default();

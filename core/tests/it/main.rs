@@ -3,6 +3,7 @@
 mod data_model;
 mod europass;
 mod fixtures;
+mod fuzzed;
 mod interop;
 pub mod model;
 mod outbound;
