@@ -660,6 +660,47 @@ both_backends!(
             "the issuer object is the institution's registered one"
         );
         app.public().vc_verify(&vc).await.expect(StatusCode::OK);
+        assert_eq!(vc["proof"]["cryptosuite"], "eddsa-rdfc-2022", "the default");
+
+        // VC-API options: the caller chooses eddsa-jcs-2022, a challenge, a domain, an id.
+        let mut unsigned = fixture("peer/unsigned-badge.json");
+        let o = unsigned.as_object_mut().unwrap();
+        o.remove("issuer");
+        o.remove("id");
+        let vc = registrar
+            .post(
+                "/credentials/issue",
+                json!({"credential": unsigned, "options": {"cryptosuite": "eddsa-jcs-2022",
+                    "challenge": "c-42", "domain": "registry.example",
+                    "credentialId": "urn:uuid:0b6e1d1c-4c6f-4a44-9a55-0b0c6a0c7a11"}}),
+            )
+            .await
+            .expect(StatusCode::CREATED)
+            .body["verifiableCredential"]
+            .clone();
+        assert_eq!(vc["proof"]["cryptosuite"], "eddsa-jcs-2022");
+        assert_eq!(vc["proof"]["challenge"], "c-42");
+        assert_eq!(vc["proof"]["domain"], "registry.example");
+        assert_eq!(vc["id"], "urn:uuid:0b6e1d1c-4c6f-4a44-9a55-0b0c6a0c7a11");
+        app.public().vc_verify(&vc).await.expect(StatusCode::OK);
+        // An unknown option or cryptosuite is refused, naming it.
+        for (options, says) in [
+            (json!({"cryptosuite": "ecdsa-rdfc-2019"}), "ecdsa-rdfc-2019"),
+            (
+                json!({"mandatoryPointers": ["/issuer"]}),
+                "mandatoryPointers",
+            ),
+            (json!({"created": "2026-11-24"}), "/options/created"),
+        ] {
+            let r = registrar
+                .post(
+                    "/credentials/issue",
+                    json!({"credential": fixture("peer/unsigned-badge.json"), "options": options}),
+                )
+                .await;
+            assert!(r.status.is_client_error(), "{options}: {}", r.body);
+            assert!(r.body.to_string().contains(says), "{options}: {}", r.body);
+        }
         // Someone else's issuer is refused.
         registrar
             .vc_issue(fixture("peer/unsigned-badge.json"))

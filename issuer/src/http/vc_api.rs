@@ -16,11 +16,10 @@ pub struct VcApiIssueRequest {
     /// institution's DID).
     #[schema(value_type = Object)]
     pub credential: serde_json::Value,
-    /// Options (accepted for VC-API compatibility; none is interpreted yet).
+    /// Options: `cryptosuite` (`eddsa-rdfc-2022`, default, or `eddsa-jcs-2022`), `created`,
+    /// `challenge`, `domain`, `credentialId`; others are refused.
     #[serde(default)]
-    #[allow(dead_code)]
-    #[schema(value_type = Object)]
-    pub options: serde_json::Value,
+    pub options: Option<vc_api::IssueOptions>,
 }
 
 /// W3C VC-API issue response.
@@ -32,7 +31,8 @@ pub struct VcApiIssueResponse {
     pub verifiable_credential: serde_json::Value,
 }
 
-/// W3C VC-API: sign a credential as the caller's institution (eddsa-rdfc-2022), with the
+/// W3C VC-API: sign a credential as the caller's institution (eddsa-rdfc-2022 or, by
+/// `options.cryptosuite`, eddsa-jcs-2022), with the
 /// institution's registered issuer object and our revocation and suspension entries.
 #[utoipa::path(post, path = "/credentials/issue", request_body = VcApiIssueRequest,
     responses((status = 201, body = VcApiIssueResponse),
@@ -43,7 +43,8 @@ pub async fn issue(
     Caller(p): Caller,
     ApiJson(r): ApiJson<VcApiIssueRequest>,
 ) -> ApiResult<(StatusCode, Json<VcApiIssueResponse>)> {
-    let issued = vc_api::issue_document(&app, &p, r.credential).await?;
+    let issued =
+        vc_api::issue_document(&app, &p, r.credential, r.options.unwrap_or_default()).await?;
     Ok((
         StatusCode::CREATED,
         Json(VcApiIssueResponse {

@@ -23,8 +23,33 @@ pub enum Document {
     /// here. A failure to sign it is ours (500).
     Ours(Box<MicroCredential>),
     /// A caller's VC 2.0 document (VC-API), already checked and given our issuer object;
-    /// the status entries are added here. A failure to sign it is the caller's (422).
-    Callers(serde_json::Value),
+    /// the status entries are added here, and it is signed with the caller's choice of
+    /// cryptosuite and proof options. A failure to sign it is the caller's (422).
+    Callers(serde_json::Value, CallerProof),
+}
+
+/// What a VC-API caller chooses of the proof (VC-API `IssueCredentialOptions`).
+#[derive(Debug, Clone)]
+pub struct CallerProof {
+    /// `eddsa-rdfc-2022` (default) or `eddsa-jcs-2022`.
+    pub cryptosuite: Cryptosuite,
+    /// The proof's `created`, when the caller gives one.
+    pub created: Option<time::OffsetDateTime>,
+    /// The proof's `challenge`.
+    pub challenge: Option<String>,
+    /// The proof's `domain`.
+    pub domain: Option<String>,
+}
+
+impl Default for CallerProof {
+    fn default() -> Self {
+        Self {
+            cryptosuite: Cryptosuite::EddsaRdfc2022,
+            created: None,
+            challenge: None,
+            domain: None,
+        }
+    }
 }
 
 /// Everything needed to issue one credential.
@@ -94,7 +119,7 @@ pub async fn issue_in(
                 .map_err(|e| IssuerError::internal(format!("credential {}", mc.id), e))?;
             (signed, mc.issued, mc.valid_until)
         }
-        Document::Callers(mut doc) => {
+        Document::Callers(mut doc, choice) => {
             let obj = doc
                 .as_object_mut()
                 .expect("checked by the VC-API entry point");
@@ -102,6 +127,13 @@ pub async fn issue_in(
                 "credentialStatus".into(),
                 serde_json::to_value(status).expect("serialisable"),
             );
+            let mut options =
+                ProofOptions::assertion(choice.cryptosuite, options.verification_method);
+            if let Some(t) = choice.created {
+                options.created = t;
+            }
+            options.challenge = choice.challenge;
+            options.domain = choice.domain;
             let signed =
                 proof::sign(&doc, &signing_key, &options).map_err(IssuerError::CannotSign)?;
             (signed, now_seconds(), None)

@@ -10,7 +10,7 @@ use microcred_core::model::{ModelErrors, CREDENTIALS_V2};
 use serde_json::Value;
 use time::OffsetDateTime;
 
-use super::pipeline::{self, Document, IssueCommand, Outcome};
+use super::pipeline::{self, CallerProof, Document, IssueCommand, Outcome};
 use super::{issued, Issued};
 use crate::auth::{self, Principal};
 use crate::db::institutions::InstitutionRow;
@@ -117,12 +117,90 @@ fn prepare(
     Ok(credential)
 }
 
+/// VC-API `IssueCredentialOptions` (VC-API §3.2.1): what this issuer honours. Unknown options
+/// are refused rather than ignored.
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct IssueOptions {
+    /// `eddsa-rdfc-2022` (default) or `eddsa-jcs-2022`.
+    #[serde(default)]
+    pub cryptosuite: Option<String>,
+    /// The proof's `created` (RFC 3339 / XML Schema dateTimeStamp); default now.
+    #[serde(default)]
+    pub created: Option<String>,
+    /// The proof's `challenge`.
+    #[serde(default)]
+    pub challenge: Option<String>,
+    /// The proof's `domain`.
+    #[serde(default)]
+    pub domain: Option<String>,
+    /// The credential's `id`, when the document has none.
+    #[serde(default)]
+    pub credential_id: Option<String>,
+}
+
+impl IssueOptions {
+    fn parse(self) -> Result<(CallerProof, Option<String>), IssuerError> {
+        let cryptosuite = match self.cryptosuite.as_deref() {
+            None => microcred_core::proof::Cryptosuite::EddsaRdfc2022,
+            Some(name) => name
+                .parse()
+                .map_err(|e: String| IssuerError::refused("options", "/options/cryptosuite", e))?,
+        };
+        let created = match &self.created {
+            None => None,
+            Some(t) if microcred_core::data_model::is_date_time_stamp(t) => Some(
+                OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339).map_err(
+                    |e| IssuerError::refused("options", "/options/created", e.to_string()),
+                )?,
+            ),
+            Some(_) => {
+                return Err(IssuerError::refused(
+                    "options",
+                    "/options/created",
+                    "must be a date-time with a time zone, e.g. 2026-11-24T10:00:00Z",
+                ))
+            }
+        };
+        if let Some(id) = &self.credential_id {
+            if !microcred_core::data_model::is_url(id) {
+                return Err(IssuerError::refused(
+                    "options",
+                    "/options/credentialId",
+                    "must be a URL or URN (e.g. urn:uuid:...)",
+                ));
+            }
+        }
+        Ok((
+            CallerProof {
+                cryptosuite,
+                created,
+                challenge: self.challenge,
+                domain: self.domain,
+            },
+            self.credential_id,
+        ))
+    }
+}
+
 /// Signs a caller's document as their institution and stores it under a new code.
 pub async fn issue_document(
     app: &Issuer,
     p: &Principal,
-    credential: Value,
+    mut credential: Value,
+    options: IssueOptions,
 ) -> Result<Issued, IssuerError> {
+    let (choice, credential_id) = options.parse()?;
+    if let (Some(id), Some(obj)) = (credential_id, credential.as_object_mut()) {
+        if obj.contains_key("id") {
+            return Err(IssuerError::refused(
+                "options",
+                "/options/credentialId",
+                "the credential already has an id",
+            ));
+        }
+        obj.insert("id".into(), id.into());
+    }
     let mut tx = app.db.write().await?;
     let inst = auth::own_institution(&mut tx, p).await?;
     let document = prepare(app, &inst, credential)?;
@@ -132,7 +210,7 @@ pub async fn issue_document(
         .unwrap_or_default()
         .to_owned();
     let cmd = IssueCommand {
-        document: Document::Callers(document),
+        document: Document::Callers(document, choice),
         achievement: None,
         learner_name,
         learner_email: None,

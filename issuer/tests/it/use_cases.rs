@@ -72,7 +72,7 @@ both_backends!(
             "type": ["VerifiableCredential"],
             "credentialSubject": {"id": "did:example:ana"}
         });
-        let e = vc_api::issue_document(&w.issuer, &w.registrar, doc)
+        let e = vc_api::issue_document(&w.issuer, &w.registrar, doc, Default::default())
             .await
             .unwrap_err();
         assert!(matches!(e, IssuerError::CannotSign(_)), "{e:?}");
