@@ -73,6 +73,10 @@ pub struct ProofOptions {
     pub domain: Option<String>,
     /// Optional `expires`: after it, the proof is not valid (VC Data Integrity §2.1).
     pub expires: Option<OffsetDateTime>,
+    /// Optional proof `id` (needed for a later proof of a chain to name this one).
+    pub id: Option<String>,
+    /// `previousProof`: the ids of the proofs this one chains to (VC Data Integrity §2.1.2).
+    pub previous_proof: Vec<String>,
 }
 
 impl ProofOptions {
@@ -86,11 +90,16 @@ impl ProofOptions {
             challenge: None,
             domain: None,
             expires: None,
+            id: None,
+            previous_proof: Vec::new(),
         }
     }
 
     fn configuration(&self) -> serde_json::Map<String, serde_json::Value> {
         let mut m = serde_json::Map::new();
+        if let Some(id) = &self.id {
+            m.insert("id".into(), id.clone().into());
+        }
         m.insert("type".into(), DATA_INTEGRITY_PROOF.into());
         m.insert("cryptosuite".into(), self.cryptosuite.name().into());
         let created = self
@@ -120,6 +129,15 @@ impl ProofOptions {
                 .format(&Rfc3339)
                 .expect("formats");
             m.insert("expires".into(), e.into());
+        }
+        match self.previous_proof.as_slice() {
+            [] => {}
+            [one] => {
+                m.insert("previousProof".into(), one.clone().into());
+            }
+            many => {
+                m.insert("previousProof".into(), many.to_vec().into());
+            }
         }
         m
     }
@@ -220,9 +238,26 @@ pub fn sign(
     options: &ProofOptions,
 ) -> Result<serde_json::Value, SignError> {
     let obj = document.as_object().ok_or(SignError::NotAnObject)?;
-    if obj.contains_key("proof") {
+    // A document that already has proofs is signed again only as a chain or set member that
+    // says which earlier proofs it covers (VC Data Integrity §4.2).
+    let existing: Vec<serde_json::Value> = match obj.get("proof") {
+        None => Vec::new(),
+        Some(serde_json::Value::Array(a)) => a.clone(),
+        Some(p) => vec![p.clone()],
+    };
+    if !existing.is_empty() && options.previous_proof.is_empty() {
         return Err(SignError::AlreadySigned);
     }
+    let previous = matching_proofs(&existing, &options.previous_proof)
+        .map_err(|_| SignError::AlreadySigned)?;
+    let mut unsecured = obj.clone();
+    unsecured.remove("proof");
+    let mut input = unsecured.clone();
+    if !previous.is_empty() {
+        input.insert("proof".into(), serde_json::Value::Array(previous));
+    }
+    let document = &serde_json::Value::Object(input);
+    let obj = &unsecured;
     let mut config = options.configuration();
     if let Some(ctx) = obj.get("@context") {
         config.insert("@context".into(), ctx.clone());
@@ -240,8 +275,30 @@ pub fn sign(
         multibase::encode(multibase::Base::Base58Btc, signature).into(),
     );
     let mut out = obj.clone();
-    out.insert("proof".into(), serde_json::Value::Object(config));
+    if existing.is_empty() {
+        out.insert("proof".into(), serde_json::Value::Object(config));
+    } else {
+        let mut all = existing;
+        all.push(serde_json::Value::Object(config));
+        out.insert("proof".into(), serde_json::Value::Array(all));
+    }
     Ok(serde_json::Value::Object(out))
+}
+
+/// The proofs of `all` whose `id` is one of `ids` (VC Data Integrity §4.2 step 5, §4.3 step
+/// 4): all must be found.
+fn matching_proofs(
+    all: &[serde_json::Value],
+    ids: &[String],
+) -> Result<Vec<serde_json::Value>, String> {
+    ids.iter()
+        .map(|id| {
+            all.iter()
+                .find(|p| p.get("id").and_then(|v| v.as_str()) == Some(id.as_str()))
+                .cloned()
+                .ok_or_else(|| format!("previousProof `{id}` is not among the document's proofs"))
+        })
+        .collect()
 }
 
 /// Verifies every proof on `document` (VC Data Integrity §4.3 "Verify Proof"), resolving
@@ -264,9 +321,29 @@ pub async fn verify(
     unsecured.remove("proof");
     let unsecured = serde_json::Value::Object(unsecured);
 
+    let all: Vec<serde_json::Value> = proofs.iter().map(|p| (*p).clone()).collect();
     let mut out = Vec::new();
     for proof in proofs {
-        out.push(verify_one(&unsecured, proof, resolver, expected_purpose).await?);
+        // A proof of a chain covers the document with the proofs it names (§4.3 step 4).
+        let previous: Vec<String> = match proof.get("previousProof") {
+            None => Vec::new(),
+            Some(serde_json::Value::String(s)) => vec![s.clone()],
+            Some(serde_json::Value::Array(a)) => a
+                .iter()
+                .map(|x| x.as_str().map(str::to_owned))
+                .collect::<Option<Vec<_>>>()
+                .ok_or_else(|| ProofError::Malformed("previousProof must be ids".into()))?,
+            Some(_) => return Err(ProofError::Malformed("previousProof must be ids".into())),
+        };
+        let input = if previous.is_empty() {
+            unsecured.clone()
+        } else {
+            let matching = matching_proofs(&all, &previous).map_err(ProofError::Malformed)?;
+            let mut input = unsecured.as_object().expect("an object").clone();
+            input.insert("proof".into(), serde_json::Value::Array(matching));
+            serde_json::Value::Object(input)
+        };
+        out.push(verify_one(&input, proof, resolver, expected_purpose).await?);
     }
     Ok(out)
 }

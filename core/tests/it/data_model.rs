@@ -130,3 +130,41 @@ async fn a_proof_past_its_expires_fails_and_one_before_it_holds() {
         .unwrap_err();
     assert!(e.to_string().contains("ecdsa-sd-2023"), "{e}");
 }
+
+#[tokio::test]
+async fn a_proof_chain_verifies_and_breaks_when_an_earlier_proof_is_changed() {
+    use microcred_core::did::StaticResolver;
+    use microcred_core::keys::KeyPair;
+    use microcred_core::proof::{sign, verify, Cryptosuite, ProofOptions};
+
+    let resolver = StaticResolver::new();
+    for suite in [Cryptosuite::EddsaJcs2022, Cryptosuite::EddsaRdfc2022] {
+        let (issuer, notary) = (KeyPair::generate(), KeyPair::generate());
+        let mut doc = json("vcdm/good/minimal.json");
+        doc["issuer"] = issuer.public().did_key().as_str().into();
+        let mut first = ProofOptions::assertion(suite, issuer.public().did_key_method());
+        first.id = Some("urn:uuid:0c1d9d6e-0000-4000-8000-00000000000a".into());
+        let signed = sign(&doc, &issuer, &first).unwrap();
+        // A second proof, by another key, chained to the first (VC Data Integrity §2.1.2).
+        let mut second = ProofOptions::assertion(suite, notary.public().did_key_method());
+        second.previous_proof = vec!["urn:uuid:0c1d9d6e-0000-4000-8000-00000000000a".into()];
+        let chained = sign(&signed, &notary, &second).unwrap();
+        assert_eq!(chained["proof"].as_array().unwrap().len(), 2);
+        let proofs = verify(&chained, &resolver, "assertionMethod")
+            .await
+            .unwrap();
+        assert_eq!(proofs.len(), 2, "{suite:?}");
+
+        // The first proof's value changed: both the first and the chained proof fail.
+        let mut broken = chained.clone();
+        broken["proof"][0]["created"] = "2020-01-01T00:00:00Z".into();
+        assert!(verify(&broken, &resolver, "assertionMethod").await.is_err());
+        // A previousProof that names no proof of the document is a named failure.
+        let mut dangling = chained.clone();
+        dangling["proof"] = serde_json::json!([chained["proof"][1].clone()]);
+        let e = verify(&dangling, &resolver, "assertionMethod")
+            .await
+            .unwrap_err();
+        assert!(e.to_string().contains("previousProof"), "{e}");
+    }
+}

@@ -17,6 +17,8 @@ fn options_from(config: &serde_json::Value) -> ProofOptions {
         challenge: None,
         domain: None,
         expires: None,
+        id: None,
+        previous_proof: Vec::new(),
     }
 }
 
