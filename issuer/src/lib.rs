@@ -33,6 +33,7 @@ pub mod lifecycle;
 pub mod notifications;
 pub mod published;
 pub mod secrets;
+pub mod signing;
 pub mod status_lists;
 pub mod triggers;
 

@@ -4,7 +4,7 @@
 //! [`IssueCommand`] and calls [`issue_in`].
 
 use microcred_core::model::{MicroCredential, ModelErrors};
-use microcred_core::proof::{self, Cryptosuite, ProofOptions};
+use microcred_core::proof::{Cryptosuite, ProofOptions};
 use sqlx::AnyConnection;
 use time::OffsetDateTime;
 
@@ -115,7 +115,8 @@ pub async fn issue_in(
                     ModelErrors(errors),
                 ));
             }
-            let signed = proof::sign(&unsigned, &signing_key, &options)
+            let signed = crate::signing::sign(unsigned, signing_key.clone(), options.clone())
+                .await
                 .map_err(|e| IssuerError::internal(format!("credential {}", mc.id), e))?;
             (signed, mc.issued, mc.valid_until)
         }
@@ -134,8 +135,9 @@ pub async fn issue_in(
             }
             options.challenge = choice.challenge;
             options.domain = choice.domain;
-            let signed =
-                proof::sign(&doc, &signing_key, &options).map_err(IssuerError::CannotSign)?;
+            let signed = crate::signing::sign(doc, signing_key.clone(), options)
+                .await
+                .map_err(IssuerError::CannotSign)?;
             (signed, now_seconds(), None)
         }
     };

@@ -7,7 +7,7 @@
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
-use microcred_core::proof::{self, Cryptosuite, ProofOptions};
+use microcred_core::proof::{Cryptosuite, ProofOptions};
 use microcred_core::status::{status_list_credential, Bitstring, StatusListEntry, StatusPurpose};
 use microcred_core::urls::StatusListRef;
 use rand::Rng;
@@ -57,11 +57,12 @@ async fn sign_list(
         LIST_TTL_SECONDS * 1000,
     );
     let (key, vm) = keys::active_key(app, c, inst).await?;
-    let signed = proof::sign(
-        &doc,
-        &key,
-        &ProofOptions::assertion(Cryptosuite::EddsaRdfc2022, vm),
+    let signed = crate::signing::sign(
+        doc,
+        key,
+        ProofOptions::assertion(Cryptosuite::EddsaRdfc2022, vm),
     )
+    .await
     .map_err(|e| IssuerError::internal(format!("status list {purpose:?} {number}"), e))?;
     Ok(serde_json::to_string(&signed).expect("serialisable"))
 }
