@@ -80,6 +80,30 @@ fn is_public_v6(ip: Ipv6Addr) -> bool {
         || s[0] == 0x0100 && s[1..4] == [0; 3]) // discard-only 100::/64
 }
 
+/// Checks `url` before any request: the scheme (https; http too when `development`), and,
+/// unless `development`, the host when it is an IP literal (names are checked when resolved).
+pub fn check(url: &reqwest::Url, development: bool) -> Result<(), OutboundError> {
+    if development {
+        return match url.scheme() {
+            "https" | "http" => Ok(()),
+            _ => Err(OutboundError::NotHttps(url.to_string())),
+        };
+    }
+    if url.scheme() != "https" {
+        return Err(OutboundError::NotHttps(url.to_string()));
+    }
+    let literal = match url.host() {
+        Some(url::Host::Ipv4(ip)) => Some(IpAddr::V4(ip)),
+        Some(url::Host::Ipv6(ip)) => Some(IpAddr::V6(ip)),
+        Some(url::Host::Domain(d)) => d.parse::<IpAddr>().ok(),
+        None => return Err(OutboundError::NotPublic(url.to_string())),
+    };
+    match literal {
+        Some(ip) if !is_public(ip) => Err(OutboundError::NotPublic(url.to_string())),
+        _ => Ok(()),
+    }
+}
+
 /// DNS resolution that keeps only public addresses (see the module's doc).
 #[derive(Debug, Clone, Copy)]
 struct PublicOnly;
@@ -157,28 +181,9 @@ impl Outbound {
         self.development
     }
 
-    /// Checks `url` against the policy before any request: scheme, and the host when it is an
-    /// IP literal (names are checked when resolved).
+    /// Checks `url` against the policy before any request: see [`check`].
     pub fn check(&self, url: &reqwest::Url) -> Result<(), OutboundError> {
-        if self.development {
-            return match url.scheme() {
-                "https" | "http" => Ok(()),
-                _ => Err(OutboundError::NotHttps(url.to_string())),
-            };
-        }
-        if url.scheme() != "https" {
-            return Err(OutboundError::NotHttps(url.to_string()));
-        }
-        let literal = match url.host() {
-            Some(url::Host::Ipv4(ip)) => Some(IpAddr::V4(ip)),
-            Some(url::Host::Ipv6(ip)) => Some(IpAddr::V6(ip)),
-            Some(url::Host::Domain(d)) => d.parse::<IpAddr>().ok(),
-            None => return Err(OutboundError::NotPublic(url.to_string())),
-        };
-        match literal {
-            Some(ip) if !is_public(ip) => Err(OutboundError::NotPublic(url.to_string())),
-            _ => Ok(()),
-        }
+        check(url, self.development)
     }
 
     /// A GET of `url`, checked first.

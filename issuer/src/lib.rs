@@ -92,8 +92,7 @@ impl Issuer {
             Ok(u) => u,
             Err(e) => return Some(format!("`{url}` is not a URL: {e}")),
         };
-        microcred_core::outbound::Outbound::new(std::time::Duration::from_secs(1), "", self.insecure_outbound)
-            .check(&parsed)
+        microcred_core::outbound::check(&parsed, self.insecure_outbound)
             .err()
             .map(|e| match e {
                 microcred_core::outbound::OutboundError::NotHttps(_) => {

@@ -295,16 +295,7 @@ both_backends!(
         assert_eq!(v["verified"], true);
         assert!(v["checks"].to_string().contains("seal-signature"), "{v}");
         assert!(v["warnings"].to_string().contains("EU Trusted List"), "{v}");
-        let page = app
-            .http
-            .post(app.url("/verify"))
-            .form(&[("credential", sealed.to_string())])
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let page = crate::support::pasted_page(&app, &sealed).await;
         assert!(
             page.contains("Seal valid") && page.contains("Ștefan Țurcanu"),
             "{page}"
@@ -652,16 +643,7 @@ both_backends!(
             "{v}"
         );
         assert!(!v["warnings"].to_string().contains("baseline B"), "{v}");
-        let page = app
-            .http
-            .post(app.url("/verify"))
-            .form(&[("credential", sealed.to_string())])
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let page = crate::support::pasted_page(&app, &sealed).await;
         assert!(page.contains("Trusted timestamp (RFC 3161)"), "{page}");
 
         // A timestamp of other bytes (another credential's seal) makes the seal fail.

@@ -78,16 +78,7 @@ async fn a_pasted_credential_naming_a_private_address_makes_no_connection_and_le
             }
         }
         // The paste page says the same, and no more.
-        let page = app
-            .http
-            .post(app.url("/verify"))
-            .form(&[("credential", cred.to_string())])
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let page = crate::support::pasted_page(&app, &cred).await;
         assert!(
             !page.contains("secret-internal") && !page.contains("refused"),
             "{page}"
@@ -190,16 +181,7 @@ async fn health_keeps_answering_during_a_flood_of_expensive_verifications() {
             })
         })
         .collect();
-    let mut slowest = std::time::Duration::ZERO;
-    let mut polls = 0;
-    while flood.iter().any(|t| !t.is_finished()) {
-        let started = std::time::Instant::now();
-        let r = app.http.get(app.url("/health")).send().await.unwrap();
-        assert_eq!(r.status(), StatusCode::OK);
-        slowest = slowest.max(started.elapsed());
-        polls += 1;
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
+    let (polls, slowest) = crate::support::poll_health_while(&app, &flood).await;
     for t in flood {
         let status = t.await.unwrap().unwrap();
         // A signature that does not match (the graph was added after signing): 400, or 503
@@ -385,28 +367,14 @@ async fn a_tampered_credential_shows_its_claims_apart_as_not_confirmed() {
         crate::support::issue_with_key(&app, &token, "k-1", "ana@example.md").await;
     assert_eq!(status, StatusCode::CREATED, "{issued}");
     let genuine = issued["credential"].clone();
-    let paste = |doc: Value| {
-        let app = &app;
-        async move {
-            app.http
-                .post(app.url("/verify"))
-                .form(&[("credential", doc.to_string())])
-                .send()
-                .await
-                .unwrap()
-                .text()
-                .await
-                .unwrap()
-        }
-    };
-    let page = paste(genuine.clone()).await;
+    let page = crate::support::pasted_page(&app, &genuine).await;
     assert!(page.contains("<h1>Valid</h1>"), "{page}");
     assert!(!page.contains("not confirmed"), "{page}");
 
     // The grade edited from 92% to 100%.
     let mut edited = genuine.clone();
     edited["credentialSubject"]["result"][0]["value"] = json!("100%");
-    let page = paste(edited).await;
+    let page = crate::support::pasted_page(&app, &edited).await;
     assert!(page.contains("<h1>Not genuine</h1>"), "{page}");
     let apart = page
         .split_once(r#"<div class="unconfirmed">"#)
@@ -445,16 +413,9 @@ async fn health_keeps_answering_while_a_bulk_issue_signs() {
                 .unwrap()
         })
     };
-    let mut slowest = std::time::Duration::ZERO;
-    let mut polls = 0;
-    while !bulk.is_finished() {
-        let started = std::time::Instant::now();
-        let r = app.http.get(app.url("/health")).send().await.unwrap();
-        assert_eq!(r.status(), StatusCode::OK);
-        slowest = slowest.max(started.elapsed());
-        polls += 1;
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
+    let bulk = [bulk];
+    let (polls, slowest) = crate::support::poll_health_while(&app, &bulk).await;
+    let [bulk] = bulk;
     let r = bulk.await.unwrap();
     let status = r.status();
     let body: Value = r.json().await.unwrap();

@@ -462,3 +462,35 @@ pub async fn page(app: &TestApp, path: &str) -> String {
         .await
         .unwrap()
 }
+
+/// The page `/verify` answers when `doc` is pasted into its form.
+pub async fn pasted_page(app: &TestApp, doc: &Value) -> String {
+    app.http
+        .post(app.url("/verify"))
+        .form(&[("credential", doc.to_string())])
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
+/// Polls `/health` of `app` every 20 ms until `work` has finished, asserting each answer is
+/// 200; how many polls were made and the slowest answer.
+pub async fn poll_health_while<T>(
+    app: &TestApp,
+    work: &[tokio::task::JoinHandle<T>],
+) -> (usize, std::time::Duration) {
+    let mut slowest = std::time::Duration::ZERO;
+    let mut polls = 0;
+    while work.iter().any(|t| !t.is_finished()) {
+        let started = std::time::Instant::now();
+        let r = app.http.get(app.url("/health")).send().await.unwrap();
+        assert_eq!(r.status(), reqwest::StatusCode::OK);
+        slowest = slowest.max(started.elapsed());
+        polls += 1;
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    (polls, slowest)
+}

@@ -54,7 +54,7 @@ impl TimestampAuthority {
             ))
         };
         let nonce: u64 = rand::random();
-        let mut r = self
+        let r = self
             .http
             .post(self.url.clone())
             .header(reqwest::header::CONTENT_TYPE, "application/timestamp-query")
@@ -66,19 +66,9 @@ impl TimestampAuthority {
         if !r.status().is_success() {
             return Err(failed(format!("HTTP {}", r.status())));
         }
-        let mut reply = Vec::new();
-        while let Some(chunk) = r
-            .chunk()
+        let reply = microcred_core::outbound::read_body(r, MAX_REPLY)
             .await
-            .map_err(|e| failed(e.without_url().to_string()))?
-        {
-            if reply.len() + chunk.len() > MAX_REPLY {
-                return Err(failed(format!(
-                    "the answer is larger than {MAX_REPLY} bytes"
-                )));
-            }
-            reply.extend_from_slice(&chunk);
-        }
+            .map_err(failed)?;
         let (token, ts) = microcred_core::tsp::token_from_response(
             &reply,
             message,
