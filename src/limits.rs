@@ -20,7 +20,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use governor::{DefaultKeyedRateLimiter, Quota};
 use ipnet::IpNet;
-use microcred_core::api::ErrorBody;
+use microcred_core::api::{ErrorBody, PROBLEM_JSON};
 
 /// Failed authentications per client IP, and per token prefix, in a minute.
 pub const MAX_AUTH_FAILURES: u32 = 20;
@@ -91,7 +91,8 @@ impl RateLimit {
 fn too_many(message: &'static str) -> Response {
     let mut r = (
         StatusCode::TOO_MANY_REQUESTS,
-        Json(ErrorBody::new("rate_limited", message)),
+        [(header::CONTENT_TYPE, PROBLEM_JSON)],
+        Json(ErrorBody::new("rate_limited", message).with_status(429)),
     )
         .into_response();
     r.headers_mut()

@@ -2,21 +2,76 @@
 //! JSON error shape, and the JSON nesting limit.
 //!
 //! Each service maps its errors to a status code in its own `ApiError` and writes an
-//! [`ErrorBody`]; so every error of every endpoint looks the same to clients:
+//! [`ErrorBody`] as `application/problem+json`; so every error of every endpoint looks the same
+//! to clients. It is an RFC 9457 problem details object (`type`, `title`, `status`, `detail`),
+//! which is the error shape the VC-API asks for, with the VC Data Model 2.0 §7.1 problem types
+//! where one applies (a body that does not parse, a malformed value), and our `error` member
+//! with a stable code and per-field details:
 //!
 //! ```json
-//! {"error": {"code": "validation_failed", "message": "...", "details": [{"element": "eqfLevel", "path": "/eqfLevel", "message": "..."}]}}
+//! {"type": "https://www.w3.org/TR/vc-data-model#MALFORMED_VALUE_ERROR", "title": "The request is not valid",
+//!  "status": 422, "detail": "...",
+//!  "error": {"code": "validation_failed", "message": "...", "details": [{"element": "eqfLevel", "path": "/eqfLevel", "message": "..."}]}}
 //! ```
 
 use serde::{Deserialize, Serialize};
 
 use crate::model::ModelError;
 
-/// The body of every error response.
+/// The media type of every error response (RFC 9457 §3).
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+/// The body of every error response: an RFC 9457 problem details object
+/// (<https://www.rfc-editor.org/rfc/rfc9457#section-3>) with our `error` member.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct ErrorBody {
+    /// The problem type: a VC Data Model 2.0 §7.1 type, or `urn:microcred:problem:{code}`.
+    #[serde(rename = "type")]
+    pub problem_type: String,
+    /// A short summary of the problem type.
+    pub title: String,
+    /// The HTTP status code, as the service answered it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<u16>,
+    /// What went wrong this time (the same text as `error.message`).
+    pub detail: String,
     /// The error.
     pub error: ErrorDetail,
+}
+
+/// VC Data Model 2.0 §7.1: the document could not be parsed.
+pub const PARSING_ERROR: &str = "https://www.w3.org/TR/vc-data-model#PARSING_ERROR";
+/// VC Data Model 2.0 §7.1: a value is not what the specification (or the endpoint) allows.
+pub const MALFORMED_VALUE_ERROR: &str = "https://www.w3.org/TR/vc-data-model#MALFORMED_VALUE_ERROR";
+
+/// The problem type and title of an error code.
+fn problem_of(code: &str) -> (String, &'static str) {
+    let (ty, title) = match code {
+        "invalid_json" => (Some(PARSING_ERROR), "The body is not valid JSON"),
+        "json_too_deep" => (Some(PARSING_ERROR), "The JSON is nested too deep"),
+        "validation_failed" | "bad_body" => {
+            (Some(MALFORMED_VALUE_ERROR), "The request is not valid")
+        }
+        "credential_refused" => (
+            Some(MALFORMED_VALUE_ERROR),
+            "The credential cannot be issued as given",
+        ),
+        "not_found" => (None, "Not found"),
+        "unauthorized" => (None, "Authentication required"),
+        "forbidden" => (None, "Not allowed"),
+        "conflict" => (None, "In conflict with the current state"),
+        "upstream_failed" => (None, "A service we depend on failed"),
+        "cannot_sign" => (None, "The credential cannot be signed"),
+        "rate_limited" => (None, "Too many requests"),
+        "busy" => (None, "Busy"),
+        "internal" => (None, "Internal error"),
+        _ => (None, "Error"),
+    };
+    (
+        ty.map(str::to_owned)
+            .unwrap_or_else(|| format!("urn:microcred:problem:{code}")),
+        title,
+    )
 }
 
 /// A machine code, a message for people, and per-field details.
@@ -34,13 +89,25 @@ pub struct ErrorDetail {
 impl ErrorBody {
     /// An error without details.
     pub fn new(code: &str, message: impl Into<String>) -> Self {
+        let message = message.into();
+        let (problem_type, title) = problem_of(code);
         Self {
+            problem_type,
+            title: title.to_owned(),
+            status: None,
+            detail: message.clone(),
             error: ErrorDetail {
                 code: code.to_owned(),
-                message: message.into(),
+                message,
                 details: Vec::new(),
             },
         }
+    }
+
+    /// The same error, saying the HTTP status it is answered with.
+    pub fn with_status(mut self, status: u16) -> Self {
+        self.status = Some(status);
+        self
     }
 
     /// An error with per-field details.

@@ -7,7 +7,7 @@
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use microcred_core::api::ErrorBody;
+use microcred_core::api::{ErrorBody, PROBLEM_JSON};
 use microcred_core::model::{ModelError, ModelErrors};
 
 type Cause = Box<dyn std::error::Error + Send + Sync>;
@@ -229,7 +229,12 @@ impl IntoResponse for ApiError {
                 )
             }
         };
-        let mut r = (status, Json(body)).into_response();
+        let mut r = (
+            status,
+            [(axum::http::header::CONTENT_TYPE, PROBLEM_JSON)],
+            Json(body.with_status(status.as_u16())),
+        )
+            .into_response();
         if status == StatusCode::UNAUTHORIZED {
             r.headers_mut().insert(
                 axum::http::header::WWW_AUTHENTICATE,

@@ -829,3 +829,89 @@ both_backends!(
         db.cleanup().await;
     }
 );
+
+both_backends!(
+    every_error_is_an_rfc_9457_problem_with_the_vc_api_types,
+    |backend: Backend| async move {
+        let db = TestDb::new(backend).await;
+        let app = TestApp::spawn(db.config()).await;
+        let (_, token) = onboard(&app).await;
+        let problem = |r: reqwest::Response| async move {
+            let status = r.status();
+            assert_eq!(
+                r.headers()["content-type"],
+                "application/problem+json",
+                "{status}"
+            );
+            (status, r.json::<Value>().await.unwrap())
+        };
+        // Not JSON at the VC-API verify endpoint: a VC 2.0 PARSING_ERROR.
+        let (status, body) = problem(
+            app.http
+                .post(app.url("/credentials/verify"))
+                .header("content-type", "application/json")
+                .body("{\"verifiableCredential\": ")
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert_eq!(
+            body["type"],
+            "https://www.w3.org/TR/vc-data-model#PARSING_ERROR"
+        );
+        assert_eq!(body["status"], 400);
+        assert_eq!(body["error"]["code"], "invalid_json");
+        assert_eq!(body["detail"], body["error"]["message"]);
+        assert!(body["title"].as_str().is_some_and(|t| !t.is_empty()));
+        // A malformed option at the VC-API issue endpoint: a MALFORMED_VALUE_ERROR naming it.
+        let (status, body) = problem(
+            app.http
+                .post(app.url("/credentials/issue"))
+                .bearer_auth(&token)
+                .json(&json!({"credential": fixture("peer/unsigned-badge.json"),
+                    "options": {"created": "2026-11-24"}}))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+        assert_eq!(
+            body["type"],
+            "https://www.w3.org/TR/vc-data-model#MALFORMED_VALUE_ERROR"
+        );
+        assert_eq!(body["status"], 400);
+        assert!(
+            body["detail"].as_str().unwrap().contains("created"),
+            "{body}"
+        );
+        // Without a token: our own problem type, the same shape.
+        let (status, body) = problem(
+            app.http
+                .post(app.url("/credentials/issue"))
+                .json(&json!({"credential": {}}))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+        assert_eq!(body["type"], "urn:microcred:problem:unauthorized");
+        assert_eq!(body["status"], 401);
+        // A public page's JSON that does not exist.
+        let (status, body) = problem(
+            app.http
+                .get(app.url("/v/NOSUCHCODE/credential.json"))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        assert_eq!(body["error"]["code"], "not_found");
+        app.stop().await;
+        db.cleanup().await;
+    }
+);

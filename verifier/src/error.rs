@@ -1,9 +1,10 @@
-//! The verifier's one HTTP error type, with the shared JSON shape.
+//! The verifier's one HTTP error type, with the shared JSON shape (RFC 9457 problem details,
+//! `application/problem+json`, see `microcred_core::api`).
 
-use axum::http::StatusCode;
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use microcred_core::api::ErrorBody;
+use microcred_core::api::{ErrorBody, PROBLEM_JSON};
 use microcred_core::model::ModelError;
 
 /// What can go wrong in the verifier's API.
@@ -12,6 +13,9 @@ pub enum ApiError {
     /// The body is not what the endpoint takes (400/422).
     #[error("{1}")]
     BadInput(StatusCode, ModelError, &'static str),
+    /// Nothing has this name (404).
+    #[error("{0}")]
+    NotFound(&'static str),
     /// Too many verifications running or waiting (503, `Retry-After`).
     #[error("the verifier is busy")]
     Busy,
@@ -22,32 +26,34 @@ pub enum ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        match self {
+        let (status, body) = match self {
             Self::BadInput(status, e, code) => (
                 status,
-                Json(ErrorBody::with_details(code, e.to_string(), vec![e])),
-            )
-                .into_response(),
+                ErrorBody::with_details(code, e.to_string(), vec![e]),
+            ),
+            Self::NotFound(what) => (StatusCode::NOT_FOUND, ErrorBody::new("not_found", what)),
             Self::Busy => (
                 StatusCode::SERVICE_UNAVAILABLE,
-                [(axum::http::header::RETRY_AFTER, "5")],
-                Json(ErrorBody::new(
-                    "busy",
-                    "the verifier is busy; try again in a few seconds",
-                )),
-            )
-                .into_response(),
+                ErrorBody::new("busy", "the verifier is busy; try again in a few seconds"),
+            ),
             Self::Internal(e) => {
                 tracing::error!(error = %e, "internal error");
                 (
                     StatusCode::INTERNAL_SERVER_ERROR,
-                    Json(ErrorBody::new(
-                        "internal",
-                        "an internal error occurred; it has been logged",
-                    )),
+                    ErrorBody::new("internal", "an internal error occurred; it has been logged"),
                 )
-                    .into_response()
             }
+        };
+        let mut r = (
+            status,
+            [(header::CONTENT_TYPE, PROBLEM_JSON)],
+            Json(body.with_status(status.as_u16())),
+        )
+            .into_response();
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            r.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
         }
+        r
     }
 }

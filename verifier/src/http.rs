@@ -140,14 +140,7 @@ async fn credential_json(
     Path(code): Path<String>,
 ) -> Result<Response, ApiError> {
     let Some(doc) = find(&v, &code).await?.map(|r| r.document) else {
-        return Ok((
-            StatusCode::NOT_FOUND,
-            Json(microcred_core::api::ErrorBody::new(
-                "not_found",
-                "no credential has this code",
-            )),
-        )
-            .into_response());
+        return Err(ApiError::NotFound("no credential has this code"));
     };
     Ok((
         [

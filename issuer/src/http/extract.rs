@@ -5,7 +5,7 @@ use axum::extract::{FromRequest, Request};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use microcred_core::api::{parse_json_body, BodyError, ErrorBody};
+use microcred_core::api::{parse_json_body, BodyError, ErrorBody, PROBLEM_JSON};
 
 /// JSON body `T`, read with [`parse_json_body`].
 #[derive(Debug)]
@@ -17,7 +17,12 @@ pub struct BodyRejection(StatusCode, ErrorBody);
 
 impl IntoResponse for BodyRejection {
     fn into_response(self) -> Response {
-        (self.0, Json(self.1)).into_response()
+        (
+            self.0,
+            [(axum::http::header::CONTENT_TYPE, PROBLEM_JSON)],
+            Json(self.1.with_status(self.0.as_u16())),
+        )
+            .into_response()
     }
 }
 
