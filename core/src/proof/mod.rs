@@ -11,4 +11,7 @@ pub use data_integrity::{
     DATA_INTEGRITY_PROOF,
 };
 pub use jcs::canonical_json;
-pub use rdfc::{canonical_nquads, CanonicalizationError, MAX_INDISTINCT_BLANK_NODES};
+pub use rdfc::{
+    canonical_nquads, fast_path_handles, reference_nquads, CanonicalizationError,
+    MAX_INDISTINCT_BLANK_NODES,
+};

@@ -9,6 +9,15 @@
 //! (Digital Bazaar's jsonld.js) follow the spec, so signatures would not match. We therefore
 //! expand, rewrite every native literal into the string and datatype the spec prescribes, and
 //! only then convert to RDF.
+//!
+//! That reference path is kept as the oracle ([`reference_nquads`]). [`canonical_nquads`] first
+//! takes the fast path (`fast.rs`: expansion and conversion to RDF in one walk, with the bundled
+//! contexts processed once, `context.rs`), and falls back to the reference path for whatever
+//! the fast path does not handle; both feed the same poisoning guard and the same RDFC-1.0
+//! canonicaliser, so the output is byte-identical (`core/tests/it/fast_path.rs`).
+
+mod context;
+mod fast;
 
 use ssi::json_ld::syntax::IntoJsonWithContext;
 use ssi::json_ld::{CompactJsonLd, Expandable};
@@ -29,16 +38,28 @@ fn err(e: impl std::fmt::Display) -> CanonicalizationError {
     CanonicalizationError(e.to_string())
 }
 
-/// The canonical N-Quads lines of `doc` (each line ends with `\n`, sorted).
+/// The canonical N-Quads lines of `doc` (each line ends with `\n`, sorted): the fast path,
+/// or the reference path for what it does not handle.
 ///
 /// Input from anyone reaches the JSON-LD and IRI crates under `ssi`; an IRI whose
 /// percent-escapes are not UTF-8 made one of them panic (found by `fuzz/verify_credential`).
 /// Such IRIs are refused first, and any other panic inside is turned into an error.
 pub fn canonical_nquads(doc: &serde_json::Value) -> Result<Vec<String>, CanonicalizationError> {
     if let Some(bad) = iri_with_broken_escapes(doc) {
-        return Err(CanonicalizationError(format!(
-            "`{bad}` has percent-escapes that are not UTF-8 (RFC 3987 §3.1)"
-        )));
+        return Err(broken_escapes(&bad));
+    }
+    let fast = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| fast::quads(doc)));
+    match fast {
+        Ok(Ok(quads)) => canonicalise(&quads),
+        Ok(Err(context::Unsupported)) | Err(_) => reference_nquads(doc),
+    }
+}
+
+/// The canonical N-Quads lines of `doc` by the reference path only (ssi's JSON-LD expansion):
+/// the oracle the fast path is tested against.
+pub fn reference_nquads(doc: &serde_json::Value) -> Result<Vec<String>, CanonicalizationError> {
+    if let Some(bad) = iri_with_broken_escapes(doc) {
+        return Err(broken_escapes(&bad));
     }
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| canonical_nquads_inner(doc)))
         .unwrap_or_else(|_| {
@@ -46,6 +67,17 @@ pub fn canonical_nquads(doc: &serde_json::Value) -> Result<Vec<String>, Canonica
                 "the document could not be processed as JSON-LD".into(),
             ))
         })
+}
+
+/// Whether the fast path handles `doc` (for tests and benchmarks).
+pub fn fast_path_handles(doc: &serde_json::Value) -> bool {
+    iri_with_broken_escapes(doc).is_none() && fast::quads(doc).is_ok()
+}
+
+fn broken_escapes(bad: &str) -> CanonicalizationError {
+    CanonicalizationError(format!(
+        "`{bad}` has percent-escapes that are not UTF-8 (RFC 3987 §3.1)"
+    ))
 }
 
 /// A string of `v` (key or value) that looks like an IRI (a scheme, no white space) and holds
@@ -97,7 +129,7 @@ fn canonical_nquads_inner(doc: &serde_json::Value) -> Result<Vec<String>, Canoni
 
     // Without native booleans or numbers (outside @context) there is nothing to rewrite.
     if !has_native_literal(doc) {
-        return canonicalise(&mut ld, &expanded);
+        return canonicalise(&ld.quads_of(&expanded).map_err(err)?);
     }
 
     // 2. Native literals to their RDF lexical forms, as JSON-LD 1.1 API §8.6 says.
@@ -115,7 +147,7 @@ fn canonical_nquads_inner(doc: &serde_json::Value) -> Result<Vec<String>, Canoni
     let mut ld = LdEnvironment::default();
     let expanded =
         futures::executor::block_on(again.expand_with(&mut ld, loader())).map_err(err)?;
-    canonicalise(&mut ld, &expanded)
+    canonicalise(&ld.quads_of(&expanded).map_err(err)?)
 }
 
 /// Most blank nodes that share their first-degree hash with another (RDFC-1.0 §4.4 step 5).
@@ -124,13 +156,9 @@ fn canonical_nquads_inner(doc: &serde_json::Value) -> Result<Vec<String>, Canoni
 /// (two identical results); a poisoned graph has many.
 pub const MAX_INDISTINCT_BLANK_NODES: usize = 6;
 
-/// The dataset of `expanded` to RDF, checked against poisoning, then canonicalised.
-fn canonicalise(
-    ld: &mut LdEnvironment,
-    expanded: &ssi::json_ld::ExpandedDocument,
-) -> Result<Vec<String>, CanonicalizationError> {
+/// The dataset `quads`, checked against poisoning, then canonicalised.
+fn canonicalise(quads: &[ssi::rdf::LexicalQuad]) -> Result<Vec<String>, CanonicalizationError> {
     use ssi::rdf::IntoNQuads;
-    let quads = ld.quads_of(expanded).map_err(err)?;
     let lines = quads.iter().collect::<Vec<_>>().into_nquads_lines();
     let indistinct = indistinct_blank_nodes(&lines);
     if indistinct > MAX_INDISTINCT_BLANK_NODES {

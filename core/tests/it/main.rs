@@ -2,6 +2,7 @@
 
 mod data_model;
 mod europass;
+mod fast_path;
 mod fixtures;
 mod fuzzed;
 mod interop;
