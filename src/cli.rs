@@ -183,9 +183,13 @@ pub enum Command {
         /// Credentials to sign and verify.
         #[arg(long, short, default_value_t = 200)]
         n: usize,
-        /// Folder of the peer implementation, with its node_modules installed.
+        /// Folder of the peer implementation, with its node_modules installed
+        /// (`scripts/bench.sh` prepares one).
         #[arg(long, value_name = "DIR")]
         peer: Option<PathBuf>,
+        /// Print the figures as JSON instead of a table.
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -238,7 +242,9 @@ pub async fn run(cli: Cli) -> ExitCode {
             out.as_deref(),
         ),
         Command::Canonicalize { file, suite } => crate::commands::canonicalize::run(&file, suite),
-        Command::Bench { n, peer } => crate::commands::bench::run(n, peer.as_deref()).await,
+        Command::Bench { n, peer, json } => {
+            crate::commands::bench::run(n, peer.as_deref(), json).await
+        }
         Command::DemoSeal {
             organisation,
             organisation_identifier,

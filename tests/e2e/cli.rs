@@ -281,3 +281,30 @@ fn the_europass_walk_is_the_europass_walk_script() {
         "docs/europass.md's walk and examples/europass-walk.sh must be the same commands"
     );
 }
+
+#[test]
+fn bench_prints_both_paths_as_a_table_and_as_json() {
+    let (code, out, err) = run(bin().args(["bench", "-n", "3"]));
+    assert_eq!(code, 0, "{err}");
+    for row in [
+        "sign OB3 badge",
+        "verify OB3 badge",
+        "sign EU micro-credential",
+        "verify EU micro-credential",
+    ] {
+        assert!(out.contains(row), "{out}");
+    }
+    let (code, out, err) = run(bin().args(["bench", "-n", "3", "--json"]));
+    assert_eq!(code, 0, "{err}");
+    let report: serde_json::Value = serde_json::from_str(&out).unwrap();
+    for who in ["ours", "reference_path"] {
+        assert!(report[who]["sign_ms"].as_f64().unwrap() > 0.0, "{report}");
+        assert!(
+            report[who]["eu_micro_credential"]["verify_ms"]
+                .as_f64()
+                .unwrap()
+                > 0.0
+        );
+    }
+    assert!(report["speedup_over_reference_path"]["sign OB3 badge"].is_number());
+}

@@ -12,6 +12,6 @@ pub use data_integrity::{
 };
 pub use jcs::canonical_json;
 pub use rdfc::{
-    canonical_nquads, fast_path_handles, reference_nquads, CanonicalizationError,
-    MAX_INDISTINCT_BLANK_NODES,
+    canonical_nquads, fast_path_handles, reference_nquads, use_reference_path_only,
+    CanonicalizationError, MAX_INDISTINCT_BLANK_NODES,
 };

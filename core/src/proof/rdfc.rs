@@ -48,11 +48,22 @@ pub fn canonical_nquads(doc: &serde_json::Value) -> Result<Vec<String>, Canonica
     if let Some(bad) = iri_with_broken_escapes(doc) {
         return Err(broken_escapes(&bad));
     }
+    if REFERENCE_ONLY.load(std::sync::atomic::Ordering::Relaxed) {
+        return reference_nquads(doc);
+    }
     let fast = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| fast::quads(doc)));
     match fast {
         Ok(Ok(quads)) => canonicalise(&quads),
         Ok(Err(context::Unsupported)) | Err(_) => reference_nquads(doc),
     }
+}
+
+static REFERENCE_ONLY: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Makes [`canonical_nquads`] take the reference path only, in this process (`microcred bench`
+/// measures both paths in one run with it; nothing else sets it).
+pub fn use_reference_path_only(on: bool) {
+    REFERENCE_ONLY.store(on, std::sync::atomic::Ordering::Relaxed);
 }
 
 /// The canonical N-Quads lines of `doc` by the reference path only (ssi's JSON-LD expansion):
@@ -158,9 +169,7 @@ pub const MAX_INDISTINCT_BLANK_NODES: usize = 6;
 
 /// The dataset `quads`, checked against poisoning, then canonicalised.
 fn canonicalise(quads: &[ssi::rdf::LexicalQuad]) -> Result<Vec<String>, CanonicalizationError> {
-    use ssi::rdf::IntoNQuads;
-    let lines = quads.iter().collect::<Vec<_>>().into_nquads_lines();
-    let indistinct = indistinct_blank_nodes(&lines);
+    let indistinct = indistinct_blank_nodes(quads);
     if indistinct > MAX_INDISTINCT_BLANK_NODES {
         return Err(CanonicalizationError(format!(
             "the document's graph has {indistinct} blank nodes that cannot be told apart (more than {MAX_INDISTINCT_BLANK_NODES}); canonicalising it would take unbounded work (RDF Dataset Canonicalization §6, dataset poisoning)"
@@ -172,71 +181,79 @@ fn canonicalise(quads: &[ssi::rdf::LexicalQuad]) -> Result<Vec<String>, Canonica
     )
 }
 
-/// The terms of an N-Quads statement line (subject, predicate, object, graph?).
-fn nquads_terms(line: &str) -> Vec<&str> {
-    let b = line.as_bytes();
-    let mut terms = Vec::new();
-    let mut i = 0;
-    while i < b.len() {
-        match b[i] {
-            b' ' | b'\t' | b'\n' | b'.' => i += 1,
-            b'"' => {
-                let start = i;
-                i += 1;
-                while i < b.len() && b[i] != b'"' {
-                    i += if b[i] == b'\\' { 2 } else { 1 };
-                }
-                i += 1;
-                // a datatype or a language tag runs to the next space
-                while i < b.len() && b[i] != b' ' {
-                    i += 1;
-                }
-                terms.push(&line[start..i.min(b.len())]);
-            }
-            _ => {
-                let start = i;
-                while i < b.len() && b[i] != b' ' {
-                    i += 1;
-                }
-                terms.push(&line[start..i]);
-            }
-        }
-    }
-    terms
+/// One position of a statement as the first-degree signature of a blank node sees it
+/// (RDFC-1.0 §4.6: the node itself as `_:a`, any other blank node as `_:z`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+enum SigTerm<'a> {
+    Me,
+    OtherBlank,
+    Iri(&'a str),
+    Literal(&'a str, &'a str, bool),
+    DefaultGraph,
 }
 
-/// How many blank nodes of the dataset `lines` share their first-degree signature (their
-/// quads with themselves as `_:a` and other blank nodes as `_:z`, RDFC-1.0 §4.6) with another.
-fn indistinct_blank_nodes(lines: &[String]) -> usize {
-    use std::collections::{BTreeMap, HashMap};
-    let statements: Vec<Vec<&str>> = lines.iter().map(|l| nquads_terms(l)).collect();
-    let mut by_node: HashMap<&str, Vec<usize>> = HashMap::new();
-    for (n, terms) in statements.iter().enumerate() {
-        for t in terms.iter().filter(|t| t.starts_with("_:")) {
-            let e = by_node.entry(*t).or_default();
+/// How many blank nodes of `quads` share their first-degree signature with another.
+fn indistinct_blank_nodes(quads: &[ssi::rdf::LexicalQuad]) -> usize {
+    use std::collections::HashMap;
+    fn blank_of(id: &rdf_types::Id) -> Option<&str> {
+        match id {
+            rdf_types::Id::Blank(b) => Some(b.as_str()),
+            rdf_types::Id::Iri(_) => None,
+        }
+    }
+    fn sig<'a>(id: &'a rdf_types::Id, me: &str) -> SigTerm<'a> {
+        match id {
+            rdf_types::Id::Blank(b) if b.as_str() == me => SigTerm::Me,
+            rdf_types::Id::Blank(_) => SigTerm::OtherBlank,
+            rdf_types::Id::Iri(i) => SigTerm::Iri(i.as_str()),
+        }
+    }
+    let mut by_node: HashMap<&str, Vec<usize>, foldhash::fast::RandomState> = HashMap::default();
+    for (n, q) in quads.iter().enumerate() {
+        let object = match &q.2 {
+            rdf_types::Term::Id(i) => blank_of(i),
+            rdf_types::Term::Literal(_) => None,
+        };
+        for b in [blank_of(&q.0), object, q.3.as_ref().and_then(blank_of)]
+            .into_iter()
+            .flatten()
+        {
+            let e = by_node.entry(b).or_default();
             if e.last() != Some(&n) {
                 e.push(n);
             }
         }
     }
-    let mut groups: BTreeMap<Vec<String>, usize> = BTreeMap::new();
-    for (node, quads) in &by_node {
-        let mut sig: Vec<String> = quads
+    let mut groups: HashMap<Vec<[SigTerm; 4]>, usize, foldhash::fast::RandomState> =
+        HashMap::default();
+    for (node, statements) in &by_node {
+        let mut signature: Vec<[SigTerm; 4]> = statements
             .iter()
             .map(|&n| {
-                statements[n]
-                    .iter()
-                    .map(|t| match *t {
-                        t if t == *node => "_:a",
-                        t if t.starts_with("_:") => "_:z",
-                        t => t,
-                    })
-                    .collect::<Vec<_>>()
-                    .join(" ")
+                let q = &quads[n];
+                let object = match &q.2 {
+                    rdf_types::Term::Id(i) => sig(i, node),
+                    rdf_types::Term::Literal(l) => match &l.type_ {
+                        rdf_types::LiteralType::Any(t) => {
+                            SigTerm::Literal(l.value.as_str(), t.as_str(), false)
+                        }
+                        rdf_types::LiteralType::LangString(t) => {
+                            SigTerm::Literal(l.value.as_str(), t.as_str(), true)
+                        }
+                    },
+                };
+                [
+                    sig(&q.0, node),
+                    SigTerm::Iri(q.1.as_str()),
+                    object,
+                    q.3.as_ref()
+                        .map(|g| sig(g, node))
+                        .unwrap_or(SigTerm::DefaultGraph),
+                ]
             })
             .collect();
-        sig.sort();
-        *groups.entry(sig).or_default() += 1;
+        signature.sort();
+        *groups.entry(signature).or_default() += 1;
     }
     groups.values().filter(|&&n| n > 1).sum()
 }

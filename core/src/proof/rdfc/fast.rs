@@ -11,8 +11,11 @@
 //! undefined term, `@json`, `@reverse`, a language tag in capitals, ... - is [`Unsupported`] and
 //! the caller takes the reference path, which handles it or says what is wrong.
 
+use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
+
+use foldhash::fast::RandomState;
 
 use rdf_types::{BlankIdBuf, Id, Literal, LiteralType, Term};
 use serde_json::{Map, Value};
@@ -53,10 +56,53 @@ pub fn quads(doc: &Value) -> Fast<Vec<LexicalQuad>> {
 #[derive(Default)]
 struct Walk {
     quads: Vec<LexicalQuad>,
-    seen: HashSet<LexicalQuad>,
+    /// The statements written, as text keys (an `IriBuf` hashes slowly: it normalises).
+    seen: HashSet<String, RandomState>,
     blank: usize,
-    labels: HashMap<String, BlankIdBuf>,
-    iris: HashMap<String, IriBuf>,
+    labels: HashMap<String, BlankIdBuf, RandomState>,
+}
+
+thread_local! {
+    /// Parsed IRIs, kept per thread across documents (the same few hundred terms recur).
+    static IRIS: RefCell<HashMap<String, IriBuf, RandomState>> = RefCell::default();
+}
+
+/// Most IRIs kept per thread; a full cache is emptied.
+const MAX_CACHED_IRIS: usize = 4096;
+
+/// A text key of a statement, for telling repeated ones.
+fn quad_key(q: &LexicalQuad) -> String {
+    fn id(out: &mut String, i: &Id) {
+        match i {
+            Id::Iri(i) => out.push_str(i.as_str()),
+            Id::Blank(b) => out.push_str(b.as_str()),
+        }
+    }
+    let mut k = String::with_capacity(128);
+    id(&mut k, &q.0);
+    k.push('\0');
+    k.push_str(q.1.as_str());
+    k.push('\0');
+    match &q.2 {
+        Term::Id(i) => id(&mut k, i),
+        Term::Literal(l) => {
+            k.push('"');
+            k.push_str(&l.value);
+            k.push('\0');
+            match &l.type_ {
+                LiteralType::Any(t) => k.push_str(t.as_str()),
+                LiteralType::LangString(t) => {
+                    k.push('@');
+                    k.push_str(t.as_str());
+                }
+            }
+        }
+    }
+    k.push('\0');
+    if let Some(g) = &q.3 {
+        id(&mut k, g);
+    }
+    k
 }
 
 type Graph = Option<Id>;
@@ -73,12 +119,18 @@ impl Walk {
     }
 
     fn iri(&mut self, s: &str) -> Fast<IriBuf> {
-        if let Some(i) = self.iris.get(s) {
-            return Ok(i.clone());
-        }
-        let i = iri_term(s)?;
-        self.iris.insert(s.to_owned(), i.clone());
-        Ok(i)
+        IRIS.with(|cache| {
+            if let Some(i) = cache.borrow().get(s) {
+                return Ok(i.clone());
+            }
+            let i = iri_term(s)?;
+            let mut cache = cache.borrow_mut();
+            if cache.len() >= MAX_CACHED_IRIS {
+                cache.clear();
+            }
+            cache.insert(s.to_owned(), i.clone());
+            Ok(i)
+        })
     }
 
     /// A node identifier from an expanded `@id` (or `@type: @id` value): an absolute IRI or a
@@ -106,7 +158,7 @@ impl Walk {
         // The same statement twice (a type or value repeated): RDF has it once, and jsonld.js
         // merges it once, but the reference path keeps both and canonicalises differently;
         // leave the document to the reference path so that the output stays byte-identical.
-        if !self.seen.insert(q.clone()) {
+        if !self.seen.insert(quad_key(&q)) {
             return Err(Unsupported);
         }
         self.quads.push(q);

@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# HTTP load against a fresh release server on loopback (SQLite), the load generator on the same
+# machine: the public page /v/{code}, VC-API verify of one of our credentials, and issuing one by
+# one over the API (each answer committed). Prints requests/s, p50 and p99 per endpoint and the
+# server's peak resident memory.
+#   scripts/load.sh [SECONDS]      (default 10 s per endpoint; wrk, 1 thread, 16 connections)
+# Installs wrk (apt) when missing. Bounded: a fixed time per endpoint, 127.0.0.1 only.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+secs=${1:-10}
+conns=${LOAD_CONNECTIONS:-16}
+command -v wrk >/dev/null || apt-get install -y -qq wrk >/dev/null || { echo "load: cannot install wrk"; exit 2; }
+command -v jq >/dev/null || apt-get install -y -qq jq >/dev/null
+(cd "$root" && cargo build --release --locked -q -p microcred)
+bin=$root/target/release/microcred
+work=$(mktemp -d)
+pid=
+trap '[ -n "$pid" ] && kill $pid 2>/dev/null; rm -rf "$work"' EXIT
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+B=http://127.0.0.1:$port
+# The public rate limit would turn the load into 429s: raised for the measurement.
+"$bin" serve --bind 127.0.0.1:$port --data-dir "$work/data" --rate-limit 1000000000 > "$work/log" 2>&1 &
+pid=$!
+until curl -sf $B/health >/dev/null; do sleep 0.2; done
+
+SETUP=$(grep -o 'setup_token=mc_[A-Za-z0-9_-]*' "$work/log" | cut -d= -f2)
+ADMIN=$(curl -sf -X POST $B/api/v1/setup -H 'content-type: application/json' -d "{\"setupToken\": \"$SETUP\"}" | jq -r .token)
+curl -sf -X POST $B/api/v1/institutions -H "Authorization: Bearer $ADMIN" -H 'content-type: application/json' \
+  -d '{"slug": "ase", "legalName": "Academia de Studii Economice a Moldovei", "registrationNumber": "1002600012345",
+       "country": "MD", "locality": "Chișinău", "website": "https://ase.md"}' >/dev/null
+TOKEN=$(curl -sf -X POST $B/api/v1/institutions/ase/tokens -H "Authorization: Bearer $ADMIN" \
+  -H 'content-type: application/json' -d '{"label": "load"}' | jq -r .token)
+jq -n --slurpfile d "$root/examples/achievement-data-protection.json" '{slug: "gdpr-101", definition: $d[0]}' |
+  curl -sf -X POST $B/api/v1/institutions/ase/achievements -H "Authorization: Bearer $TOKEN" \
+    -H 'content-type: application/json' --data-binary @- >/dev/null
+curl -sf -X POST $B/api/v1/institutions/ase/credentials -H "Authorization: Bearer $TOKEN" \
+  -H 'content-type: application/json' -d '{"achievement": "gdpr-101", "learner": {"name": "Ana Popescu",
+  "email": "ana@example.md"}, "grade": "92%", "activityEndDate": "2026-06-28"}' > "$work/issued.json"
+CODE=$(jq -r .code "$work/issued.json")
+jq -c '{verifiableCredential: .credential}' "$work/issued.json" > "$work/verify-body.json"
+
+cat > "$work/post.lua" <<LUA
+local f = io.open("$work/verify-body.json"); local body = f:read("*a"); f:close()
+wrk.method = "POST"; wrk.body = body; wrk.headers["Content-Type"] = "application/json"
+LUA
+cat > "$work/issue.lua" <<LUA
+local n = 0
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Authorization"] = "Bearer $TOKEN"
+request = function()
+  n = n + 1
+  local who = tostring(math.random(1, 1000000000)) .. "-" .. n
+  return wrk.format(nil, nil, nil, '{"achievement": "gdpr-101", "learner": {"name": "Learner ' .. who ..
+    '", "email": "l' .. who .. '@example.md"}, "grade": "90%", "activityEndDate": "2026-06-28"}')
+end
+LUA
+
+row() { # name, wrk output
+  local rps p50 p99 non2xx
+  rps=$(grep -o 'Requests/sec: *[0-9.]*' <<<"$2" | awk '{print $2}')
+  p50=$(awk '$1=="50%"{print $2}' <<<"$2")
+  p99=$(awk '$1=="99%"{print $2}' <<<"$2")
+  non2xx=$(grep -o 'Non-2xx or 3xx responses: *[0-9]*' <<<"$2" | awk '{print $NF}')
+  printf '%-34s %10s %10s %10s %10s\n' "$1" "$rps" "$p50" "$p99" "${non2xx:-0}"
+}
+printf 'load: %s s per endpoint, wrk 1 thread, %s connections, %s CPUs\n' "$secs" "$conns" "$(nproc)"
+printf '%-34s %10s %10s %10s %10s\n' endpoint 'req/s' p50 p99 'non-2xx'
+row "GET /v/{code} (public page)" "$(wrk -t1 -c$conns -d${secs}s --latency $B/v/$CODE)"
+row "POST /credentials/verify" "$(wrk -t1 -c$conns -d${secs}s --latency -s "$work/post.lua" $B/credentials/verify)"
+row "POST .../credentials (issue)" "$(wrk -t1 -c$conns -d${secs}s --latency -s "$work/issue.lua" $B/api/v1/institutions/ase/credentials)"
+row "GET /health" "$(wrk -t1 -c$conns -d${secs}s --latency $B/health)"
+printf 'server peak RSS: %s MiB\n' $(( $(awk '/VmHWM/{print $2}' /proc/$pid/status) / 1024 ))
