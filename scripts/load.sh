@@ -19,9 +19,12 @@ trap '[ -n "$pid" ] && kill $pid 2>/dev/null; rm -rf "$work"' EXIT
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 B=http://127.0.0.1:$port
 # The public rate limit would turn the load into 429s: raised for the measurement.
-"$bin" serve --bind 127.0.0.1:$port --data-dir "$work/data" --rate-limit 1000000000 > "$work/log" 2>&1 &
+MICROCRED_RATE_LIMIT=1000000000 "$bin" serve --bind 127.0.0.1:$port --data-dir "$work/data" > "$work/log" 2>&1 &
 pid=$!
-until curl -sf $B/health >/dev/null; do sleep 0.2; done
+until curl -sf $B/health >/dev/null; do
+  kill -0 $pid 2>/dev/null || { echo "load: the server did not start:"; cat "$work/log"; exit 1; }
+  sleep 0.2
+done
 
 SETUP=$(grep -o 'setup_token=mc_[A-Za-z0-9_-]*' "$work/log" | cut -d= -f2)
 ADMIN=$(curl -sf -X POST $B/api/v1/setup -H 'content-type: application/json' -d "{\"setupToken\": \"$SETUP\"}" | jq -r .token)
@@ -58,10 +61,10 @@ LUA
 
 row() { # name, wrk output
   local rps p50 p99 non2xx
-  rps=$(grep -o 'Requests/sec: *[0-9.]*' <<<"$2" | awk '{print $2}')
+  rps=$(grep -o 'Requests/sec: *[0-9.]*' <<<"$2" | awk '{print $2}' || true)
   p50=$(awk '$1=="50%"{print $2}' <<<"$2")
   p99=$(awk '$1=="99%"{print $2}' <<<"$2")
-  non2xx=$(grep -o 'Non-2xx or 3xx responses: *[0-9]*' <<<"$2" | awk '{print $NF}')
+  non2xx=$(grep -o 'Non-2xx or 3xx responses: *[0-9]*' <<<"$2" | awk '{print $NF}' || true)
   printf '%-34s %10s %10s %10s %10s\n' "$1" "$rps" "$p50" "$p99" "${non2xx:-0}"
 }
 printf 'load: %s s per endpoint, wrk 1 thread, %s connections, %s CPUs\n' "$secs" "$conns" "$(nproc)"

@@ -3,7 +3,7 @@
 //! both base58-btc multibase. The key file format is the one of the W3C test vectors'
 //! `keyPair.json`.
 
-use ed25519_dalek::{Signer, Verifier};
+use ed25519_dalek::Signer;
 use serde::{Deserialize, Serialize};
 
 use crate::model::Did;
@@ -61,12 +61,33 @@ impl PublicKey {
     }
 
     /// Whether `signature` is a valid Ed25519 signature of `message` (strict verification:
-    /// RFC 8032 §5.1.7, rejecting non-canonical and small-order encodings).
+    /// RFC 8032 §5.1.7, rejecting non-canonical and small-order encodings; it passes only
+    /// where the plain check passes too).
+    ///
+    /// Signatures found valid are remembered (bounded), by the SHA-256 of key, signature and
+    /// message: the same stored credential and status lists, shown on every view of a public
+    /// page, are checked once. A pure function of its inputs, so nothing can go stale.
     pub fn verify(&self, message: &[u8], signature: &[u8]) -> bool {
+        use sha2::{Digest, Sha256};
+        static VALID: std::sync::LazyLock<moka::sync::Cache<[u8; 32], ()>> =
+            std::sync::LazyLock::new(|| moka::sync::Cache::new(20_000));
         let Ok(sig) = ed25519_dalek::Signature::from_slice(signature) else {
             return false;
         };
-        self.0.verify_strict(message, &sig).is_ok() && self.0.verify(message, &sig).is_ok()
+        let key: [u8; 32] = Sha256::new()
+            .chain_update(self.0.as_bytes())
+            .chain_update(signature)
+            .chain_update(message)
+            .finalize()
+            .into();
+        if VALID.contains_key(&key) {
+            return true;
+        }
+        let valid = self.0.verify_strict(message, &sig).is_ok();
+        if valid {
+            VALID.insert(key, ());
+        }
+        valid
     }
 }
 

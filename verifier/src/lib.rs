@@ -190,11 +190,23 @@ impl Verifier {
             .map_err(|_| ApiError::Busy)
     }
 
-    /// Verifies a credential now, on the verification pool ([`pool`]).
+    /// Verifies a credential now, on the verification pool ([`pool`]) - or in place when its
+    /// proof was checked before (the canonical hash is remembered, so what is left is a
+    /// signature check, the key and the status looked up afresh: no heavier than rendering a
+    /// page, and not worth two thread hops).
     pub async fn verify(
         &self,
         doc: &serde_json::Value,
     ) -> Result<microcred_core::verify::VerificationReport, ApiError> {
+        if microcred_core::proof::proof_is_remembered(doc) {
+            return Ok(microcred_core::verify::verify_credential(
+                doc,
+                self.resolver.as_ref(),
+                self.status.as_ref(),
+                time::OffsetDateTime::now_utc(),
+            )
+            .await);
+        }
         let (resolver, status, doc) = (self.resolver.clone(), self.status.clone(), doc.clone());
         self.pool
             .run(async move {

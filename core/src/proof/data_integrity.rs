@@ -223,6 +223,75 @@ fn hash_data(
     Ok(out)
 }
 
+/// Most verification hashes remembered (each entry about 100 bytes).
+const MAX_REMEMBERED_HASHES: u64 = 20_000;
+
+/// [`hash_data`] for verification, remembered: the hash of a document and proof configuration
+/// is a pure function of their JSON, so the credential shown on a public page and the status
+/// lists it names (immutable for a given version) are canonicalised once, not on every view.
+/// The key is the SHA-256 of their JSON text; the signature is still checked every time,
+/// against the key resolved every time.
+fn remembered_hash_data(
+    suite: Cryptosuite,
+    document: &serde_json::Value,
+    config: &serde_json::Value,
+) -> Result<[u8; 64], super::rdfc::CanonicalizationError> {
+    let key = memo_key(suite, document, config);
+    if let Some(data) = REMEMBERED.get(&key) {
+        return Ok(data);
+    }
+    let data = hash_data(suite, document, config)?;
+    REMEMBERED.insert(key, data);
+    Ok(data)
+}
+
+static REMEMBERED: std::sync::LazyLock<moka::sync::Cache<[u8; 32], [u8; 64]>> =
+    std::sync::LazyLock::new(|| moka::sync::Cache::new(MAX_REMEMBERED_HASHES));
+
+fn memo_key(
+    suite: Cryptosuite,
+    document: &serde_json::Value,
+    config: &serde_json::Value,
+) -> [u8; 32] {
+    Sha256::new()
+        .chain_update(suite.name().as_bytes())
+        .chain_update([0])
+        .chain_update(serde_json::to_vec(document).unwrap_or_default())
+        .chain_update([0])
+        .chain_update(serde_json::to_vec(config).unwrap_or_default())
+        .finalize()
+        .into()
+}
+
+/// Whether the hash of `document`'s one `eddsa-rdfc-2022` proof is remembered from an earlier
+/// verification, so that verifying it again costs a signature check at most (a caller may then
+/// verify it in place instead of queueing it for the verification pool).
+pub fn proof_is_remembered(document: &serde_json::Value) -> bool {
+    let Some(obj) = document.as_object() else {
+        return false;
+    };
+    let Some(serde_json::Value::Object(proof)) = obj.get("proof") else {
+        return false;
+    };
+    if proof.contains_key("previousProof")
+        || proof.get("cryptosuite").and_then(|c| c.as_str()) != Some("eddsa-rdfc-2022")
+    {
+        return false;
+    }
+    let mut unsecured = obj.clone();
+    unsecured.remove("proof");
+    let mut config = proof.clone();
+    config.remove("proofValue");
+    if let Some(ctx) = obj.get("@context") {
+        config.insert("@context".into(), ctx.clone());
+    }
+    REMEMBERED.contains_key(&memo_key(
+        Cryptosuite::EddsaRdfc2022,
+        &serde_json::Value::Object(unsecured),
+        &serde_json::Value::Object(config),
+    ))
+}
+
 fn sha256_lines(lines: &[String]) -> [u8; 32] {
     lines
         .iter()
@@ -438,7 +507,7 @@ async fn verify_one(
             }
         }
     }
-    let data = hash_data(suite, unsecured, &serde_json::Value::Object(config))?;
+    let data = remembered_hash_data(suite, unsecured, &serde_json::Value::Object(config))?;
 
     // Resolve the key.
     let (did_part, _) = vm_id.split_once('#').ok_or_else(|| {

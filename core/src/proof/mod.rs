@@ -7,8 +7,8 @@ mod jcs;
 mod rdfc;
 
 pub use data_integrity::{
-    sign, verify, Cryptosuite, ProofError, ProofOptions, SignError, VerifiedProof,
-    DATA_INTEGRITY_PROOF,
+    proof_is_remembered, sign, verify, Cryptosuite, ProofError, ProofOptions, SignError,
+    VerifiedProof, DATA_INTEGRITY_PROOF,
 };
 pub use jcs::canonical_json;
 pub use rdfc::{
