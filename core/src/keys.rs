@@ -30,8 +30,29 @@ pub enum KeyError {
 pub struct PublicKey(ed25519_dalek::VerifyingKey);
 
 impl PublicKey {
-    /// Decodes a `publicKeyMultibase` value (`z6Mk...`).
+    /// Decodes a `publicKeyMultibase` value (`z6Mk...`). Decoded keys are kept per thread
+    /// (bounded): decompressing the curve point is most of a DID resolution's cost, and the
+    /// same issuer keys recur.
     pub fn from_multibase(s: &str) -> Result<Self, KeyError> {
+        thread_local! {
+            static DECODED: std::cell::RefCell<std::collections::HashMap<String, PublicKey>> =
+                std::cell::RefCell::default();
+        }
+        if let Some(k) = DECODED.with(|d| d.borrow().get(s).copied()) {
+            return Ok(k);
+        }
+        let key = Self::decode_multibase(s)?;
+        DECODED.with(|d| {
+            let mut d = d.borrow_mut();
+            if d.len() >= 1024 {
+                d.clear();
+            }
+            d.insert(s.to_owned(), key);
+        });
+        Ok(key)
+    }
+
+    fn decode_multibase(s: &str) -> Result<Self, KeyError> {
         let bytes = decode_base58btc(s)?;
         let raw = bytes
             .strip_prefix(&ED25519_PUB)
