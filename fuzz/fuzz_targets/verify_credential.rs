@@ -3,18 +3,9 @@
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 
-/// A current-thread runtime (canonicalisation runs its own `futures` executor inside, so
-/// the target cannot use one itself).
-fn runtime() -> &'static tokio::runtime::Runtime {
-    static RT: std::sync::OnceLock<tokio::runtime::Runtime> = std::sync::OnceLock::new();
-    RT.get_or_init(|| {
-        tokio::runtime::Builder::new_current_thread()
-            .build()
-            .unwrap()
-    })
-}
 use microcred_core::did::StaticResolver;
 use microcred_core::status::NoStatusLists;
+use microcred_fuzz::runtime;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(doc) = serde_json::from_slice::<serde_json::Value>(data) else {

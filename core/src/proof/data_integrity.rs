@@ -263,6 +263,42 @@ fn memo_key(
         .into()
 }
 
+/// The proof configuration: the proof without `proofValue`, with `@context` as the suite
+/// requires (eddsa-rdfc-2022: the document's; eddsa-jcs-2022: its own, a prefix of the
+/// document's).
+fn proof_configuration(
+    p: &serde_json::Map<String, serde_json::Value>,
+    suite: Cryptosuite,
+    doc_ctx: Option<&serde_json::Value>,
+) -> Result<serde_json::Map<String, serde_json::Value>, ProofError> {
+    let mut config = p.clone();
+    config.remove("proofValue");
+    match suite {
+        Cryptosuite::EddsaRdfc2022 => {
+            if let Some(ctx) = doc_ctx {
+                config.insert("@context".into(), ctx.clone());
+            }
+        }
+        Cryptosuite::EddsaJcs2022 => {
+            if let Some(pctx) = config.get("@context") {
+                let starts_with = match (pctx, doc_ctx) {
+                    (serde_json::Value::Array(pc), Some(serde_json::Value::Array(dc))) => {
+                        dc.len() >= pc.len() && dc[..pc.len()] == pc[..]
+                    }
+                    (a, Some(b)) => a == b,
+                    (_, None) => false,
+                };
+                if !starts_with {
+                    return Err(ProofError::Malformed(
+                        "proof.@context is not a prefix of the document's @context".into(),
+                    ));
+                }
+            }
+        }
+    }
+    Ok(config)
+}
+
 /// Whether the hash of `document`'s one `eddsa-rdfc-2022` proof is remembered from an earlier
 /// verification, so that verifying it again costs a signature check at most (a caller may then
 /// verify it in place instead of queueing it for the verification pool).
@@ -278,13 +314,12 @@ pub fn proof_is_remembered(document: &serde_json::Value) -> bool {
     {
         return false;
     }
+    let Ok(config) = proof_configuration(proof, Cryptosuite::EddsaRdfc2022, obj.get("@context"))
+    else {
+        return false;
+    };
     let mut unsecured = obj.clone();
     unsecured.remove("proof");
-    let mut config = proof.clone();
-    config.remove("proofValue");
-    if let Some(ctx) = obj.get("@context") {
-        config.insert("@context".into(), ctx.clone());
-    }
     REMEMBERED.contains_key(&memo_key(
         Cryptosuite::EddsaRdfc2022,
         &serde_json::Value::Object(unsecured),
@@ -480,33 +515,7 @@ async fn verify_one(
         )));
     }
 
-    // Proof configuration: the proof without proofValue; @context as the suite requires.
-    let mut config = p.clone();
-    config.remove("proofValue");
-    let doc_ctx = unsecured.get("@context");
-    match suite {
-        Cryptosuite::EddsaRdfc2022 => {
-            if let Some(ctx) = doc_ctx {
-                config.insert("@context".into(), ctx.clone());
-            }
-        }
-        Cryptosuite::EddsaJcs2022 => {
-            if let Some(pctx) = config.get("@context") {
-                let starts_with = match (pctx, doc_ctx) {
-                    (serde_json::Value::Array(pc), Some(serde_json::Value::Array(dc))) => {
-                        dc.len() >= pc.len() && dc[..pc.len()] == pc[..]
-                    }
-                    (a, Some(b)) => a == b,
-                    (_, None) => false,
-                };
-                if !starts_with {
-                    return Err(ProofError::Malformed(
-                        "proof.@context is not a prefix of the document's @context".into(),
-                    ));
-                }
-            }
-        }
-    }
+    let config = proof_configuration(p, suite, unsecured.get("@context"))?;
     let data = remembered_hash_data(suite, unsecured, &serde_json::Value::Object(config))?;
 
     // Resolve the key.

@@ -49,12 +49,12 @@ pub fn canonical_nquads(doc: &serde_json::Value) -> Result<Vec<String>, Canonica
         return Err(broken_escapes(&bad));
     }
     if REFERENCE_ONLY.load(std::sync::atomic::Ordering::Relaxed) {
-        return reference_nquads(doc);
+        return reference_checked(doc);
     }
     let fast = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| fast::quads(doc)));
     match fast {
         Ok(Ok(quads)) => canonicalise(&quads),
-        Ok(Err(context::Unsupported)) | Err(_) => reference_nquads(doc),
+        Ok(Err(context::Unsupported)) | Err(_) => reference_checked(doc),
     }
 }
 
@@ -72,6 +72,11 @@ pub fn reference_nquads(doc: &serde_json::Value) -> Result<Vec<String>, Canonica
     if let Some(bad) = iri_with_broken_escapes(doc) {
         return Err(broken_escapes(&bad));
     }
+    reference_checked(doc)
+}
+
+/// The reference path for a document whose IRIs were already checked for broken escapes.
+fn reference_checked(doc: &serde_json::Value) -> Result<Vec<String>, CanonicalizationError> {
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| canonical_nquads_inner(doc)))
         .unwrap_or_else(|_| {
             Err(CanonicalizationError(
@@ -281,34 +286,44 @@ fn rewrite_native_literals(v: &mut serde_json::Value) {
                 return;
             }
             match o.get("@value") {
-                Some(serde_json::Value::Bool(b)) => {
-                    let lexical = if *b { "true" } else { "false" };
+                Some(v @ (serde_json::Value::Bool(_) | serde_json::Value::Number(_))) => {
+                    let (lexical, datatype) = native_literal(v, ty.as_deref()).expect("native");
                     o.insert("@value".into(), lexical.into());
-                    o.insert(
-                        "@type".into(),
-                        ty.unwrap_or_else(|| XSD_BOOLEAN.into()).into(),
-                    );
-                }
-                Some(serde_json::Value::Number(n)) => {
-                    let f = n.as_f64().unwrap_or(f64::NAN);
-                    let is_double =
-                        f.fract() != 0.0 || f.abs() >= 1e21 || ty.as_deref() == Some(XSD_DOUBLE);
-                    let (lexical, default_ty) = if is_double {
-                        (canonical_double(f), XSD_DOUBLE)
-                    } else {
-                        (format!("{f:.0}"), XSD_INTEGER)
-                    };
-                    o.insert("@value".into(), lexical.into());
-                    o.insert(
-                        "@type".into(),
-                        ty.unwrap_or_else(|| default_ty.into()).into(),
-                    );
+                    o.insert("@type".into(), datatype.into());
                 }
                 Some(_) => {}
                 None => o.values_mut().for_each(rewrite_native_literals),
             }
         }
         _ => {}
+    }
+}
+
+/// The lexical form and datatype of a native JSON boolean or number whose value object has the
+/// datatype `datatype` (if any), as JSON-LD 1.1 API §8.6 steps 10-12 say; `None` for any other
+/// value. The one place of this rule for both paths.
+fn native_literal(v: &serde_json::Value, datatype: Option<&str>) -> Option<(String, String)> {
+    match v {
+        serde_json::Value::Bool(b) => Some((
+            if *b { "true" } else { "false" }.to_owned(),
+            datatype.unwrap_or(XSD_BOOLEAN).to_owned(),
+        )),
+        serde_json::Value::Number(n) => {
+            let f = n.as_f64().unwrap_or(f64::NAN);
+            let is_double = f.fract() != 0.0 || f.abs() >= 1e21 || datatype == Some(XSD_DOUBLE);
+            Some(if is_double {
+                (
+                    canonical_double(f),
+                    datatype.unwrap_or(XSD_DOUBLE).to_owned(),
+                )
+            } else {
+                (
+                    format!("{f:.0}"),
+                    datatype.unwrap_or(XSD_INTEGER).to_owned(),
+                )
+            })
+        }
+        _ => None,
     }
 }
 

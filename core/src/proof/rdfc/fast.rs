@@ -32,9 +32,6 @@ const RDF_FIRST: &str = "http://www.w3.org/1999/02/22-rdf-syntax-ns#first";
 const RDF_REST: &str = "http://www.w3.org/1999/02/22-rdf-syntax-ns#rest";
 const RDF_NIL: &str = "http://www.w3.org/1999/02/22-rdf-syntax-ns#nil";
 const XSD_STRING: &str = "http://www.w3.org/2001/XMLSchema#string";
-const XSD_BOOLEAN: &str = "http://www.w3.org/2001/XMLSchema#boolean";
-const XSD_INTEGER: &str = "http://www.w3.org/2001/XMLSchema#integer";
-const XSD_DOUBLE: &str = "http://www.w3.org/2001/XMLSchema#double";
 
 /// Whether `@list` values are written by the fast path (see [`Walk::property`]).
 const LISTS_ON_FAST_PATH: bool = false;
@@ -477,25 +474,11 @@ impl Walk {
         }))
     }
 
-    /// A JSON boolean or number as JSON-LD 1.1 API §8.6 steps 10-12 write it (the same rules as
-    /// `super::rewrite_native_literals`).
+    /// A JSON boolean or number as JSON-LD 1.1 API §8.6 steps 10-12 write it
+    /// (`super::native_literal`, shared with the reference path's rewrite).
     fn native(&mut self, v: &Value, datatype: Option<&str>) -> Fast<Term> {
-        match v {
-            Value::Bool(b) => {
-                let lexical = if *b { "true" } else { "false" };
-                self.typed(lexical.to_owned(), datatype.unwrap_or(XSD_BOOLEAN))
-            }
-            Value::Number(n) => {
-                let f = n.as_f64().ok_or(Unsupported)?;
-                let is_double = f.fract() != 0.0 || f.abs() >= 1e21 || datatype == Some(XSD_DOUBLE);
-                if is_double {
-                    self.typed(super::canonical_double(f), datatype.unwrap_or(XSD_DOUBLE))
-                } else {
-                    self.typed(format!("{f:.0}"), datatype.unwrap_or(XSD_INTEGER))
-                }
-            }
-            _ => Err(Unsupported),
-        }
+        let (lexical, datatype) = super::native_literal(v, datatype).ok_or(Unsupported)?;
+        self.typed(lexical, &datatype)
     }
 }
 
