@@ -206,7 +206,8 @@ impl Application {
                 public_url: public_url.clone(),
             },
         )
-        .with_triggers(config.triggers.clone());
+        .with_triggers(config.triggers.clone())
+        .with_bulk_lease_seconds(config.bulk_lease_seconds);
         let issuer = issuer.with_insecure_outbound(config.insecure_outbound);
         let issuer = match &config.tsa_url {
             Some(url) => issuer

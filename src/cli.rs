@@ -80,6 +80,10 @@ pub struct ServeArgs {
     /// First retry delay of a failed Moodle trigger item, in seconds (doubles up to an hour).
     #[arg(long, env = "MICROCRED_TRIGGER_RETRY_SECONDS", default_value_t = 30)]
     pub trigger_retry_seconds: u64,
+    /// Seconds a worker holds a bulk job between two batches: a job whose server stopped is
+    /// resumed by any instance that long after its last batch.
+    #[arg(long, env = "MICROCRED_BULK_LEASE_SECONDS", default_value_t = 30)]
+    pub bulk_lease_seconds: u64,
 }
 
 /// A Data Integrity cryptosuite.

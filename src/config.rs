@@ -83,6 +83,8 @@ pub struct Config {
     pub tsa_url: Option<String>,
     /// Moodle trigger settings (lease, timeouts, retries).
     pub triggers: microcred_issuer::triggers::TriggerConfig,
+    /// Seconds a worker holds a bulk job between two batches.
+    pub bulk_lease_seconds: u64,
     /// Run the background jobs (trigger worker, polls, mailer).
     pub background_jobs: bool,
 }
@@ -107,6 +109,7 @@ impl Config {
             mail_from: None,
             tsa_url: None,
             triggers: microcred_issuer::triggers::TriggerConfig::default(),
+            bulk_lease_seconds: 30,
             background_jobs: true,
         }
     }
@@ -164,6 +167,7 @@ impl std::fmt::Debug for Config {
                 &self.tsa_url.as_deref().map(redact_url).unwrap_or_default(),
             )
             .field("triggers", &self.triggers)
+            .field("bulk_lease_seconds", &self.bulk_lease_seconds)
             .field("background_jobs", &self.background_jobs)
             .finish()
     }

@@ -21,7 +21,7 @@ static CREDENTIAL: LazyLock<jsonschema::Validator> =
 fn errors(v: &jsonschema::Validator, instance: &serde_json::Value) -> Vec<ModelError> {
     v.iter_errors(instance)
         .map(|e| {
-            let path = e.instance_path.to_string();
+            let path = e.instance_path().to_string();
             let element = path
                 .split('/')
                 .rfind(|s| !s.is_empty() && s.parse::<usize>().is_err())

@@ -1,7 +1,8 @@
 //! The issuer's background work, run by every instance (they coordinate through the
 //! database: leases on inbox items and messages, a compare-and-set on each connection's next
-//! poll): the trigger worker (every second), the Moodle poll scheduler (every 15 seconds)
-//! the mailer (every 5 seconds) and webhook deliveries (every 2 seconds). A failing pass is
+//! poll, a lease on each bulk job): the trigger worker (every second), the Moodle poll
+//! scheduler (every 15 seconds), the mailer (every 5 seconds), webhook deliveries (every 2
+//! seconds) and bulk jobs whose worker stopped (every second). A failing pass is
 //! logged and the next one runs anyway.
 
 use std::future::Future;
@@ -40,6 +41,11 @@ pub async fn run(app: Issuer, mailer: Option<Mailer>) {
     let w = app.clone();
     let p = app.clone();
     let h = app.clone();
+    let b = app.clone();
+    let bulk = every(Duration::from_secs(1), "bulk jobs", move || {
+        let a = b.clone();
+        async move { crate::issuance::bulk::run::run_due(&a).await }
+    });
     let http = crate::notifications::webhooks::client(app.insecure_outbound);
     let hooks = every(Duration::from_secs(2), "webhooks", move || {
         let a = h.clone();
@@ -61,10 +67,10 @@ pub async fn run(app: Issuer, mailer: Option<Mailer>) {
                 let m = m.clone();
                 async move { mailer::deliver_due(&a, &m).await }
             });
-            tokio::join!(worker, polls, mail, hooks);
+            tokio::join!(worker, polls, mail, hooks, bulk);
         }
         None => {
-            tokio::join!(worker, polls, hooks);
+            tokio::join!(worker, polls, hooks, bulk);
         }
     }
 }

@@ -63,6 +63,10 @@ pub struct Issuer {
     pub(crate) triggers: triggers::TriggerConfig,
     pub(crate) tsa: Option<exports::timestamps::TimestampAuthority>,
     pub(crate) insecure_outbound: bool,
+    /// How long a worker holds a bulk job before another may resume it (seconds).
+    pub(crate) bulk_lease_seconds: i64,
+    /// The queue to the group committer of single issues.
+    pub(crate) group: issuance::group::GroupCommit,
 }
 
 impl Issuer {
@@ -75,7 +79,16 @@ impl Issuer {
             triggers: triggers::TriggerConfig::default(),
             tsa: None,
             insecure_outbound: false,
+            bulk_lease_seconds: 30,
+            group: issuance::group::GroupCommit::default(),
         }
+    }
+
+    /// The same issuer holding bulk jobs for `seconds` per batch: a job whose worker stopped
+    /// is resumed by another that long after its last batch (at least 1).
+    pub fn with_bulk_lease_seconds(mut self, seconds: u64) -> Self {
+        self.bulk_lease_seconds = i64::try_from(seconds.max(1)).unwrap_or(i64::MAX);
+        self
     }
 
     /// The same issuer reaching Moodle sites and webhooks over plain http and at private

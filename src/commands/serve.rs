@@ -59,6 +59,7 @@ pub async fn run(a: ServeArgs) -> ExitCode {
     config.tsa_url = a.tsa_url;
     config.insecure_outbound = a.insecure_outbound;
     config.triggers.lease = std::time::Duration::from_secs(a.trigger_lease_seconds.max(1));
+    config.bulk_lease_seconds = a.bulk_lease_seconds;
     config.triggers.retry_base = std::time::Duration::from_secs(a.trigger_retry_seconds.max(1));
     let app = match Application::build(config).await {
         Ok(app) => app,

@@ -1,5 +1,6 @@
 //! End-to-end tests of the `microcred` binary and server.
 
+mod bulk;
 mod cli;
 mod exports;
 mod hostile;

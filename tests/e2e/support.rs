@@ -153,6 +153,18 @@ impl TestApp {
         }
     }
 
+    /// A client of a server running elsewhere (another process) at `base`.
+    pub fn external(base: String, setup_token: Option<String>) -> Self {
+        Self {
+            base,
+            setup_token,
+            demo_token: None,
+            http: reqwest::Client::new(),
+            stop: None,
+            handle: None,
+        }
+    }
+
     /// Stops the server and waits for it.
     pub async fn stop(mut self) {
         if let Some(tx) = self.stop.take() {

@@ -5,6 +5,8 @@
 
 pub mod achievements;
 pub mod api_tokens;
+pub mod bulk_job_rows;
+pub mod bulk_jobs;
 mod conventions;
 pub mod credential_events;
 pub mod credentials;

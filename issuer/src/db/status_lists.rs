@@ -47,15 +47,25 @@ pub async fn insert_status_list(
     Ok(n == 1)
 }
 
-/// The newest list of an institution for a purpose.
-pub async fn find_latest_status_list(
+/// What allocation needs of a list: not its bits or its document (about 40 KB).
+#[derive(Debug, Clone, sqlx::FromRow)]
+#[allow(missing_docs)]
+pub struct StatusListHead {
+    pub id: String,
+    pub list_number: i64,
+    pub size: i64,
+    pub allocated: i64,
+}
+
+/// The head of the newest list of an institution for a purpose.
+pub async fn find_latest_status_list_head(
     c: &mut AnyConnection,
     institution_id: &str,
     purpose: &str,
-) -> Result<Option<StatusListRow>, sqlx::Error> {
-    sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM status_lists WHERE institution_id = $1 AND purpose = $2 ORDER BY list_number DESC LIMIT 1"
-    ))
+) -> Result<Option<StatusListHead>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT id, list_number, size, allocated FROM status_lists WHERE institution_id = $1 AND purpose = $2 ORDER BY list_number DESC LIMIT 1",
+    )
     .bind(institution_id)
     .bind(purpose)
     .fetch_optional(c)

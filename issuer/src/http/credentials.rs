@@ -1,4 +1,5 @@
-//! Issuing: one credential (idempotent), the institution's list, and bulk CSV.
+//! Issuing one credential (idempotent), the institution's list, exports and holder links
+//! (bulk CSV: `bulk_jobs.rs`).
 
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -8,7 +9,6 @@ use serde::Deserialize;
 use super::{ApiJson, ApiResult, Caller};
 use crate::domain::issuance::IssueRequestDoc;
 use crate::error::IssuerError;
-use crate::issuance::bulk::{self, BulkReport};
 use crate::issuance::{self, single, Issued};
 use crate::Issuer;
 
@@ -61,23 +61,6 @@ pub async fn list(
 ) -> ApiResult<Json<Vec<Issued>>> {
     Ok(Json(
         issuance::list_credentials(&app, &p, &slug, q.limit.unwrap_or(100)).await?,
-    ))
-}
-
-/// Issue one credential per CSV row (`text/csv` body, comma- or semicolon-separated; send the
-/// file with `curl --data-binary @file.csv`; columns: name, email, national_id, lms_id, did,
-/// grade, activity_start_date, activity_end_date, valid_until, evidence_url,
-/// idempotency_key). Each row is issued in full or not at all; the report says which.
-#[utoipa::path(post, path = "/api/v1/institutions/{slug}/achievements/{achievement}/credentials/bulk",
-    request_body(content = String, content_type = "text/csv"), responses((status = 200, body = BulkReport), (status = 422)), security(("bearer" = [])))]
-pub async fn issue_bulk(
-    State(app): State<Issuer>,
-    Caller(p): Caller,
-    Path((slug, achievement)): Path<(String, String)>,
-    body: String,
-) -> ApiResult<Json<BulkReport>> {
-    Ok(Json(
-        bulk::issue_bulk(&app, &p, &slug, &achievement, &body).await?,
     ))
 }
 

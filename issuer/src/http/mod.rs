@@ -6,6 +6,7 @@
 
 mod achievements;
 mod auth;
+mod bulk_jobs;
 mod credentials;
 mod extract;
 mod holder;
@@ -73,7 +74,19 @@ pub fn router() -> Router<Issuer> {
         )
         .route(
             "/api/v1/institutions/{slug}/achievements/{achievement}/credentials/bulk",
-            post(credentials::issue_bulk),
+            post(bulk_jobs::upload),
+        )
+        .route(
+            "/api/v1/institutions/{slug}/bulk-jobs",
+            get(bulk_jobs::list),
+        )
+        .route(
+            "/api/v1/institutions/{slug}/bulk-jobs/{id}",
+            get(bulk_jobs::get).delete(bulk_jobs::cancel),
+        )
+        .route(
+            "/api/v1/institutions/{slug}/bulk-jobs/{id}/rows",
+            get(bulk_jobs::rows),
         )
         .route(
             "/api/v1/institutions/{slug}/credentials",
@@ -173,7 +186,7 @@ pub fn router() -> Router<Issuer> {
         institutions::rotate_key, institutions::upload_eseal, institutions::show_eseal,
         institutions::remove_eseal, institutions::upload_logo, institutions::show_logo,
         institutions::remove_logo, achievements::create, achievements::update, achievements::get,
-        achievements::list, credentials::issue, credentials::list, credentials::issue_bulk,
+        achievements::list, credentials::issue, credentials::list, bulk_jobs::upload, bulk_jobs::list, bulk_jobs::get, bulk_jobs::rows, bulk_jobs::cancel,
         vc_api::issue, public::did_document, public::achievement, public::status_list,
         credentials::export, credentials::resend_holder_link, credentials::revoke_holder_link,
         lifecycle::state, lifecycle::revoke, lifecycle::suspend, lifecycle::unsuspend,
@@ -189,6 +202,8 @@ pub fn router() -> Router<Issuer> {
         crate::domain::issuance::IssueRequestDoc, crate::domain::issuance::LearnerDoc,
         crate::domain::issuance::EvidenceDoc, crate::issuance::Issued, crate::issuance::QrLinks,
         crate::issuance::bulk::BulkReport, crate::issuance::bulk::RowOutcome,
+        crate::issuance::bulk::JobView, crate::issuance::bulk::JobState,
+        crate::issuance::bulk::RowsPage,
         vc_api::VcApiIssueRequest, vc_api::VcApiIssueResponse, lifecycle::StatusChangeRequest,
         crate::lifecycle::history::CredentialStateView, crate::lifecycle::history::EventView,
         crate::lifecycle::history::LinkView, crate::lifecycle::history::Links,

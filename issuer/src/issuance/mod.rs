@@ -1,8 +1,10 @@
-//! Issuance: the one signing pipeline ([`pipeline`]) and the entry points that only build an
-//! issue command for it - one credential, idempotent ([`single`]); many from a CSV file
-//! ([`bulk`]); a whole document given by the caller (W3C VC-API, [`vc_api`]).
+//! Issuance: the one signing pipeline ([`pipeline`]: prepare, sign, store) and the entry
+//! points that only build issue commands for it - one credential, idempotent ([`single`],
+//! committed in groups by [`group`]); many from a CSV file, as a job ([`bulk`]); a whole
+//! document given by the caller (W3C VC-API, [`vc_api`]).
 
 pub mod bulk;
+pub mod group;
 pub mod pipeline;
 pub mod single;
 pub mod vc_api;

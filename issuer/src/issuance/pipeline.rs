@@ -89,6 +89,43 @@ fn now_seconds() -> OffsetDateTime {
         .expect("valid")
 }
 
+/// An issue that has passed its checks and holds its status entries, ready to be signed:
+/// signing needs no connection, so many can be signed at once ([`sign_all`]).
+#[derive(Debug)]
+pub struct Prepared {
+    key: String,
+    unsigned: serde_json::Value,
+    signing_key: microcred_core::keys::KeyPair,
+    options: ProofOptions,
+    /// Whether a failure to sign is the caller's (a VC-API document) rather than ours.
+    callers: bool,
+    issued_at: OffsetDateTime,
+    valid_until: Option<OffsetDateTime>,
+    rest: Rest,
+}
+
+/// The parts of the command that only [`store`] needs.
+#[derive(Debug)]
+struct Rest {
+    achievement: Option<(String, i64)>,
+    learner_name: String,
+    learner_email: Option<String>,
+    learner_language: Option<String>,
+    idempotency: Option<(IdempotencyKey, String)>,
+    replaces: Option<String>,
+    actor: Actor,
+}
+
+/// A prepared issue with its proof, ready to be stored.
+#[derive(Debug)]
+pub struct Signed {
+    key: String,
+    signed: serde_json::Value,
+    issued_at: OffsetDateTime,
+    valid_until: Option<OffsetDateTime>,
+    rest: Rest,
+}
+
 /// Checks, allocates the status entries, signs and stores, in `c` (a transaction).
 pub async fn issue_in(
     app: &Issuer,
@@ -96,11 +133,44 @@ pub async fn issue_in(
     inst: &InstitutionRow,
     cmd: IssueCommand,
 ) -> Result<Outcome, IssuerError> {
+    let prepared = prepare(app, c, inst, cmd).await?;
+    let signed = sign(prepared).await?;
+    store(app, c, inst, signed).await
+}
+
+/// Step 1, in the transaction: the credential's internal key, its status entries, its id and
+/// date, checked against our own schema; the institution's active key to sign it with.
+pub async fn prepare(
+    app: &Issuer,
+    c: &mut AnyConnection,
+    inst: &InstitutionRow,
+    cmd: IssueCommand,
+) -> Result<Prepared, IssuerError> {
+    let signer = keys::active_key(app, c, inst).await?;
+    prepare_signed_by(app, c, inst, cmd, signer).await
+}
+
+/// [`prepare`] with the institution's active key and verification method already read (a
+/// batch reads them once).
+pub async fn prepare_signed_by(
+    app: &Issuer,
+    c: &mut AnyConnection,
+    inst: &InstitutionRow,
+    cmd: IssueCommand,
+    (signing_key, vm): (microcred_core::keys::KeyPair, String),
+) -> Result<Prepared, IssuerError> {
     let key = secrets::new_id();
     let status = status_lists::allocate(app, c, inst, &key).await?;
-    let (signing_key, vm) = keys::active_key(app, c, inst).await?;
-    let options = ProofOptions::assertion(Cryptosuite::EddsaRdfc2022, vm);
-    let (signed, issued_at, valid_until) = match cmd.document {
+    let rest = Rest {
+        achievement: cmd.achievement,
+        learner_name: cmd.learner_name,
+        learner_email: cmd.learner_email,
+        learner_language: cmd.learner_language,
+        idempotency: cmd.idempotency,
+        replaces: cmd.replaces,
+        actor: cmd.actor,
+    };
+    match cmd.document {
         Document::Ours(mut mc) => {
             mc.id = secrets::new_credential_id();
             mc.issued = now_seconds();
@@ -115,10 +185,16 @@ pub async fn issue_in(
                     ModelErrors(errors),
                 ));
             }
-            let signed = crate::signing::sign(unsigned, signing_key.clone(), options.clone())
-                .await
-                .map_err(|e| IssuerError::internal(format!("credential {}", mc.id), e))?;
-            (signed, mc.issued, mc.valid_until)
+            Ok(Prepared {
+                key,
+                unsigned,
+                signing_key,
+                options: ProofOptions::assertion(Cryptosuite::EddsaRdfc2022, vm),
+                callers: false,
+                issued_at: mc.issued,
+                valid_until: mc.valid_until,
+                rest,
+            })
         }
         Document::Callers(mut doc, choice) => {
             let obj = doc
@@ -128,19 +204,69 @@ pub async fn issue_in(
                 "credentialStatus".into(),
                 serde_json::to_value(status).expect("serialisable"),
             );
-            let mut options =
-                ProofOptions::assertion(choice.cryptosuite, options.verification_method);
+            let mut options = ProofOptions::assertion(choice.cryptosuite, vm);
             if let Some(t) = choice.created {
                 options.created = t;
             }
             options.challenge = choice.challenge;
             options.domain = choice.domain;
-            let signed = crate::signing::sign(doc, signing_key.clone(), options)
-                .await
-                .map_err(IssuerError::CannotSign)?;
-            (signed, now_seconds(), None)
+            Ok(Prepared {
+                key,
+                unsigned: doc,
+                signing_key,
+                options,
+                callers: true,
+                issued_at: now_seconds(),
+                valid_until: None,
+                rest,
+            })
         }
-    };
+    }
+}
+
+/// Step 2, outside any connection: the proof, on the signing pool.
+pub async fn sign(p: Prepared) -> Result<Signed, IssuerError> {
+    let what = p.unsigned["id"].as_str().unwrap_or_default().to_owned();
+    let signed = crate::signing::sign(p.unsigned, p.signing_key, p.options)
+        .await
+        .map_err(|e| {
+            if p.callers {
+                IssuerError::CannotSign(e)
+            } else {
+                IssuerError::internal(format!("credential {what}"), e)
+            }
+        })?;
+    Ok(Signed {
+        key: p.key,
+        signed,
+        issued_at: p.issued_at,
+        valid_until: p.valid_until,
+        rest: p.rest,
+    })
+}
+
+/// Step 2 for many: every prepared issue signed at once (the signing pool runs one per CPU),
+/// in the order given.
+pub async fn sign_all(prepared: Vec<Prepared>) -> Vec<Result<Signed, IssuerError>> {
+    futures::future::join_all(prepared.into_iter().map(sign)).await
+}
+
+/// Step 3, in the transaction: the credential row, its webhook and the learner's e-mail.
+/// [`Outcome::KeyTaken`] when its idempotency key is already stored (the transaction must then
+/// be rolled back).
+pub async fn store(
+    app: &Issuer,
+    c: &mut AnyConnection,
+    inst: &InstitutionRow,
+    s: Signed,
+) -> Result<Outcome, IssuerError> {
+    let Signed {
+        key,
+        signed,
+        issued_at,
+        valid_until,
+        rest: cmd,
+    } = s;
     let vc_id = signed["id"].as_str().unwrap_or_default().to_owned();
     let (idempotency_key, request_hash) = match cmd.idempotency {
         Some((k, h)) => (Some(k.as_str().to_owned()), Some(h)),

@@ -2,6 +2,7 @@
 //! request, the first credential is returned (`created: false`); for a different request, a
 //! conflict. Concurrent requests with one key store one credential: the loser's transaction
 //! is rolled back (its status indexes with it) and it answers with the winner's credential.
+//! Requests are committed in groups ([`super::group`]); [`issue_request`] issues one alone.
 
 use super::pipeline::{self, Document, IssueCommand, Outcome};
 use super::{compose, issued, Award, Issued};
@@ -21,10 +22,10 @@ pub async fn issue(
 ) -> Result<Issued, IssuerError> {
     let fingerprint = doc.fingerprint();
     let req = doc.parse(header_key, &secrets::new_salt())?;
-    issue_request(app, p, inst_slug, req, &fingerprint).await
+    super::group::issue(app, p, inst_slug, req, &fingerprint).await
 }
 
-fn replay(
+pub(crate) fn replay(
     app: &Issuer,
     existing: &CredentialRow,
     fingerprint: &str,
@@ -38,7 +39,8 @@ fn replay(
     }
 }
 
-/// Issues a checked request (single and bulk).
+/// Issues a checked request alone, in a transaction of its own (the group committer's
+/// fallback).
 pub(crate) async fn issue_request(
     app: &Issuer,
     p: &Principal,

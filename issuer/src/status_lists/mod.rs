@@ -14,7 +14,11 @@ use rand::Rng;
 use sqlx::AnyConnection;
 use time::OffsetDateTime;
 
-use crate::db::{self, institutions::InstitutionRow, status_lists::StatusListRow};
+use crate::db::{
+    self,
+    institutions::InstitutionRow,
+    status_lists::{StatusListHead, StatusListRow},
+};
 use crate::error::IssuerError;
 use crate::institutions::keys;
 use crate::{secrets, Issuer};
@@ -73,9 +77,10 @@ async fn open_list(
     c: &mut AnyConnection,
     inst: &InstitutionRow,
     purpose: StatusPurpose,
-) -> Result<StatusListRow, IssuerError> {
+) -> Result<StatusListHead, IssuerError> {
     for _ in 0..5 {
-        let latest = db::status_lists::find_latest_status_list(c, &inst.id, purpose.name()).await?;
+        let latest =
+            db::status_lists::find_latest_status_list_head(c, &inst.id, purpose.name()).await?;
         let number = match &latest {
             Some(l) if l.allocated < FULL_AT => return Ok(l.clone()),
             Some(l) => l.list_number + 1,

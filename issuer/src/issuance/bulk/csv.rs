@@ -1,5 +1,5 @@
-//! Bulk issuance from CSV (RFC 4180, UTF-8, header row): one learner per row, each row issued
-//! through the one pipeline in its own transaction (in full or not at all).
+//! Reading a bulk CSV file (RFC 4180, UTF-8, header row): one learner per row. A bad header
+//! or file fails as a whole, a bad row only itself.
 //!
 //! Columns (any order; `name` and one identifier required): `name`, `email`, `national_id`,
 //! `lms_id`, `did`, `grade`, `activity_start_date`, `activity_end_date`, `valid_until`,
@@ -7,17 +7,12 @@
 //! software in Romanian and Moldovan locales writes semicolons): the header row tells which.
 
 use microcred_core::model::{ModelError, ModelErrors};
-use serde::Serialize;
 
-use crate::auth::{self, Principal};
-use crate::db;
 use crate::domain::issuance::{EvidenceDoc, IssueRequestDoc, LearnerDoc};
-use crate::error::IssuerError;
-use crate::{secrets, Issuer};
 
-/// Most rows accepted in one upload (each row is signed: about 15 ms a row on two cores, so an
-/// upload stays well inside the 30 s request timeout; larger files go in several uploads).
-pub const MAX_ROWS: usize = 1000;
+/// Most rows accepted in one upload (the request body is capped at 2 MiB, about 20,000 rows
+/// of a typical file).
+pub const MAX_ROWS: usize = 50_000;
 
 const COLUMNS: [&str; 11] = [
     "name",
@@ -40,60 +35,6 @@ pub struct CsvRow {
     pub line: usize,
     /// The request for this row.
     pub request: Result<IssueRequestDoc, ModelErrors>,
-}
-
-/// What happened to one row.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-#[serde(tag = "status", rename_all = "camelCase")]
-pub enum RowOutcome {
-    /// Issued (or, with `created: false`, issued by an earlier upload).
-    #[serde(rename_all = "camelCase")]
-    Issued {
-        /// CSV line.
-        line: usize,
-        /// Credential id.
-        id: String,
-        /// Public code.
-        code: String,
-        /// Verification page.
-        verification_url: String,
-        /// False when an earlier upload had issued it.
-        created: bool,
-    },
-    /// Not issued; nothing was stored for this row.
-    Error {
-        /// CSV line.
-        line: usize,
-        /// Why.
-        #[schema(value_type = Vec<Object>)]
-        errors: Vec<ModelError>,
-    },
-}
-
-/// The per-row report of a bulk upload.
-#[derive(Debug, Clone, Default, Serialize, utoipa::ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct BulkReport {
-    /// Rows issued now.
-    pub issued: usize,
-    /// Rows issued by an earlier upload (same idempotency key).
-    pub already_issued: usize,
-    /// Rows with errors (nothing stored for them).
-    pub errors: usize,
-    /// One entry per data row, in file order.
-    pub rows: Vec<RowOutcome>,
-}
-
-impl BulkReport {
-    /// Adds a row's outcome.
-    pub fn push(&mut self, o: RowOutcome) {
-        match &o {
-            RowOutcome::Issued { created: true, .. } => self.issued += 1,
-            RowOutcome::Issued { created: false, .. } => self.already_issued += 1,
-            RowOutcome::Error { .. } => self.errors += 1,
-        }
-        self.rows.push(o);
-    }
 }
 
 /// The field separator the header row uses: `;` when it has semicolons and no commas.
@@ -241,61 +182,6 @@ pub fn parse_csv(text: &str, achievement: &str) -> Result<Vec<CsvRow>, ModelErro
         return Err(ModelError::new("csv", "line 2", "the file has no data rows").into());
     }
     Ok(rows)
-}
-
-/// Issues one credential per CSV row for achievement `slug`. Every row is checked first;
-/// each row is issued in full or not at all, and reported as issued or with its errors.
-/// Rows without an idempotency key get one derived from the achievement and the learner's
-/// identifiers, so uploading the same file twice issues nothing twice.
-pub async fn issue_bulk(
-    app: &Issuer,
-    p: &Principal,
-    inst_slug: &str,
-    slug: &str,
-    csv_text: &str,
-) -> Result<BulkReport, IssuerError> {
-    {
-        let mut c = app.db.read().await?;
-        let inst = auth::institution_for(&mut c, p, inst_slug).await?;
-        db::achievements::find_achievement(&mut c, &inst.id, slug)
-            .await?
-            .ok_or_else(|| IssuerError::not_found(format!("achievement `{slug}`")))?;
-    }
-    let rows = parse_csv(csv_text, slug)?;
-    let mut report = BulkReport::default();
-    for row in rows {
-        let line = row.line;
-        let request = row.request.and_then(|doc| {
-            let fingerprint = doc.fingerprint();
-            doc.parse(None, &secrets::new_salt())
-                .map(|req| (req, fingerprint))
-        });
-        let outcome = match request {
-            Err(errors) => RowOutcome::Error {
-                line,
-                errors: errors.0,
-            },
-            Ok((req, fingerprint)) => {
-                match super::single::issue_request(app, p, inst_slug, req, &fingerprint).await {
-                    Ok(i) => RowOutcome::Issued {
-                        line,
-                        id: i.id,
-                        code: i.code,
-                        verification_url: i.verification_url,
-                        created: i.created,
-                    },
-                    Err(IssuerError::Validation(e)) => RowOutcome::Error { line, errors: e.0 },
-                    Err(IssuerError::Conflict(m)) => RowOutcome::Error {
-                        line,
-                        errors: vec![ModelError::new("idempotencyKey", "", m)],
-                    },
-                    Err(e) => return Err(e),
-                }
-            }
-        };
-        report.push(outcome);
-    }
-    Ok(report)
 }
 
 #[cfg(test)]
