@@ -142,12 +142,7 @@ both_backends!(
         assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
         // The same file again, waiting for the report: nothing is issued twice.
         let again = upload(&app, &token, learners(1_050, Some(7)), false).await;
-        let again = until_ended(
-            &app,
-            &token,
-            &again.headers()["location"].to_str().unwrap().to_owned(),
-        )
-        .await;
+        let again = until_ended(&app, &token, again.headers()["location"].to_str().unwrap()).await;
         assert_eq!(
             (&again["issued"], &again["alreadyIssued"]),
             (&Value::from(0), &Value::from(1_049)),
