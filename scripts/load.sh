@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # HTTP load against a fresh release server on loopback (SQLite), the load generator on the same
 # machine: the public page /v/{code}, VC-API verify of one of our credentials, and issuing one by
-# one over the API (each answer committed). Prints requests/s, p50 and p99 per endpoint and the
-# server's peak resident memory.
+# one over the API (each answer committed), then one bulk job of 10,000 learners from one CSV file.
+# Prints requests/s, p50 and p99 per endpoint, the bulk job's time, and the server's peak resident
+# memory.
 #   scripts/load.sh [SECONDS]      (default 10 s per endpoint; wrk, 1 thread, 16 connections)
+#   LOAD_ONLY="page verify issue bulk health"   the parts to run (default: all)
+#   LOAD_BULK_ROWS=10000                        rows of the bulk job
 # Installs wrk (apt) when missing. Bounded: a fixed time per endpoint, 127.0.0.1 only.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -11,6 +14,7 @@ secs=${1:-10}
 conns=${LOAD_CONNECTIONS:-16}
 command -v wrk >/dev/null || apt-get install -y -qq wrk >/dev/null || { echo "load: cannot install wrk"; exit 2; }
 command -v jq >/dev/null || apt-get install -y -qq jq >/dev/null
+command -v bc >/dev/null || apt-get install -y -qq bc >/dev/null
 (cd "$root" && cargo build --release --locked -q -p microcred)
 bin=$root/target/release/microcred
 work=$(mktemp -d)
@@ -67,10 +71,34 @@ row() { # name, wrk output
   non2xx=$(grep -o 'Non-2xx or 3xx responses: *[0-9]*' <<<"$2" | awk '{print $NF}' || true)
   printf '%-34s %10s %10s %10s %10s\n' "$1" "$rps" "$p50" "$p99" "${non2xx:-0}"
 }
+only=${LOAD_ONLY:-page verify issue bulk health}
+want() { [[ " $only " == *" $1 "* ]]; }
+rows=${LOAD_BULK_ROWS:-10000}
 printf 'load: %s s per endpoint, wrk 1 thread, %s connections, %s CPUs\n' "$secs" "$conns" "$(nproc)"
 printf '%-34s %10s %10s %10s %10s\n' endpoint 'req/s' p50 p99 'non-2xx'
-row "GET /v/{code} (public page)" "$(wrk -t1 -c$conns -d${secs}s --latency $B/v/$CODE)"
-row "POST /credentials/verify" "$(wrk -t1 -c$conns -d${secs}s --latency -s "$work/post.lua" $B/credentials/verify)"
-row "POST .../credentials (issue)" "$(wrk -t1 -c$conns -d${secs}s --latency -s "$work/issue.lua" $B/api/v1/institutions/ase/credentials)"
-row "GET /health" "$(wrk -t1 -c$conns -d${secs}s --latency $B/health)"
+want page && row "GET /v/{code} (public page)" "$(wrk -t1 -c$conns -d${secs}s --latency $B/v/$CODE)"
+want verify && row "POST /credentials/verify" "$(wrk -t1 -c$conns -d${secs}s --latency -s "$work/post.lua" $B/credentials/verify)"
+want issue && row "POST .../credentials (issue)" "$(wrk -t1 -c$conns -d${secs}s --latency -s "$work/issue.lua" $B/api/v1/institutions/ase/credentials)"
+want health && row "GET /health" "$(wrk -t1 -c$conns -d${secs}s --latency $B/health)"
+if want bulk; then
+  # One CSV file of $rows learners, uploaded once; the job is followed until it ends.
+  { echo "name,email,grade"; for ((i = 0; i < rows; i++)); do echo "Bulk Learner $i,bulk$i@example.md,$((50 + i % 50))%"; done; } > "$work/bulk.csv"
+  start=$(date +%s.%N)
+  job=$(curl -sf -X POST $B/api/v1/institutions/ase/achievements/gdpr-101/credentials/bulk \
+    -H "Authorization: Bearer $TOKEN" -H 'content-type: text/csv' -H 'prefer: respond-async' \
+    --data-binary @"$work/bulk.csv" -D "$work/bulk.headers" -o /dev/null && grep -i '^location:' "$work/bulk.headers" | tr -d '\r' | awk '{print $2}')
+  uploaded=$(date +%s.%N)
+  deadline=$(( $(date +%s) + 300 ))
+  while :; do
+    curl -sf "$job" -H "Authorization: Bearer $TOKEN" > "$work/job.json"
+    state=$(jq -r .state "$work/job.json")
+    [ "$state" = done ] || [ "$state" = cancelled ] && break
+    [ "$(date +%s)" -gt "$deadline" ] && { echo "load: the bulk job did not end in 300 s: $(cat "$work/job.json")"; break; }
+    sleep 0.1
+  done
+  end=$(date +%s.%N)
+  printf 'bulk job, %s rows: upload %.2f s, whole job %.2f s (%.0f rows/s), issued %s, failed %s, state %s\n' \
+    "$rows" "$(echo "$uploaded - $start" | bc -l)" "$(echo "$end - $start" | bc -l)" \
+    "$(echo "$rows / ($end - $start)" | bc -l)" "$(jq -r .issued "$work/job.json")" "$(jq -r .failed "$work/job.json")" "$state"
+fi
 printf 'server peak RSS: %s MiB\n' $(( $(awk '/VmHWM/{print $2}' /proc/$pid/status) / 1024 ))

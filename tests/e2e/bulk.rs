@@ -183,7 +183,7 @@ both_backends!(
             .send()
             .await
             .unwrap();
-        assert_eq!(r.status(), StatusCode::OK);
+        assert_eq!(r.status(), StatusCode::OK, "{}", r.text().await.unwrap());
         let cancelled = until_ended(&app, &token, &location).await;
         assert_eq!(cancelled["state"], "cancelled", "{cancelled}");
         // Give a batch that was signing when the job was cancelled time to be refused.

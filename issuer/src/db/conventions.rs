@@ -2,9 +2,13 @@
 //! shown as RFC 3339; a unique-constraint violation is recognised the same way on SQLite and
 //! PostgreSQL; a use case that writes runs in one transaction from [`Db::write`].
 
+use std::ops::{Deref, DerefMut};
+use std::sync::Arc;
+
 use sqlx::any::AnyPoolOptions;
 use sqlx::{Any, AnyPool, Transaction};
 use time::OffsetDateTime;
+use tokio::sync::{Mutex, OwnedMutexGuard};
 
 /// Seconds since the Unix epoch, as stored.
 pub fn now() -> i64 {
@@ -38,13 +42,54 @@ pub fn unique_violation_on(e: &sqlx::Error, column: &str) -> bool {
 pub struct Db {
     pool: AnyPool,
     sqlite: bool,
+    /// SQLite has one writer; its busy handler polls, so a writer that commits and begins again
+    /// at once (a bulk job's batches) can starve one that waits (a revocation) past the busy
+    /// timeout. This process's writers queue here instead, first come first served.
+    writers: Arc<Mutex<()>>,
+}
+
+/// A transaction for a use case that writes: derefs to the connection; ends with
+/// [`WriteTx::commit`] or [`WriteTx::rollback`] (dropped, it rolls back).
+#[derive(Debug)]
+pub struct WriteTx {
+    tx: Transaction<'static, Any>,
+    _turn: Option<OwnedMutexGuard<()>>,
+}
+
+impl WriteTx {
+    /// Commits, then lets the next writer in.
+    pub async fn commit(self) -> Result<(), sqlx::Error> {
+        self.tx.commit().await
+    }
+
+    /// Rolls back, then lets the next writer in.
+    pub async fn rollback(self) -> Result<(), sqlx::Error> {
+        self.tx.rollback().await
+    }
+}
+
+impl Deref for WriteTx {
+    type Target = Transaction<'static, Any>;
+    fn deref(&self) -> &Self::Target {
+        &self.tx
+    }
+}
+
+impl DerefMut for WriteTx {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.tx
+    }
 }
 
 impl Db {
     /// Wraps a migrated pool.
     pub fn new(pool: AnyPool) -> Self {
         let sqlite = pool.connect_options().database_url.scheme() == "sqlite";
-        Self { pool, sqlite }
+        Self {
+            pool,
+            sqlite,
+            writers: Arc::new(Mutex::new(())),
+        }
     }
 
     /// The pool.
@@ -60,11 +105,19 @@ impl Db {
     /// A transaction for a use case that writes. On SQLite it takes the write lock at once
     /// (`BEGIN IMMEDIATE`): a transaction that read first and wrote later could otherwise fail
     /// when another writer committed in between.
-    pub async fn write(&self) -> Result<Transaction<'static, Any>, sqlx::Error> {
+    /// This process's writers take their turn in order first (see [`Db`]).
+    pub async fn write(&self) -> Result<WriteTx, sqlx::Error> {
         if self.sqlite {
-            self.pool.begin_with("BEGIN IMMEDIATE").await
+            let turn = self.writers.clone().lock_owned().await;
+            Ok(WriteTx {
+                tx: self.pool.begin_with("BEGIN IMMEDIATE").await?,
+                _turn: Some(turn),
+            })
         } else {
-            self.pool.begin().await
+            Ok(WriteTx {
+                tx: self.pool.begin().await?,
+                _turn: None,
+            })
         }
     }
 }

@@ -17,8 +17,8 @@ use std::sync::{Arc, OnceLock};
 
 use tokio::sync::{mpsc, oneshot};
 
-use super::pipeline::{self, Document, IssueCommand, Outcome, Prepared};
-use super::{compose, issued, Award, Issued};
+use super::pipeline::{self, IssueCommand, Outcome, Prepared};
+use super::{command_for, issued, Issued};
 use crate::auth::{self, Principal};
 use crate::db::{self, achievements::AchievementRow, institutions::InstitutionRow};
 use crate::domain::issuance::IssueRequest;
@@ -251,31 +251,6 @@ async fn check(
             format!("no achievement `{}` in this institution", req.achievement),
         )
     })?;
-    let credential = compose(
-        app,
-        &inst,
-        &ach,
-        req.learner.clone(),
-        Award {
-            grade: req.grade.clone(),
-            activity_start: req.activity_start,
-            activity_end: req.activity_end,
-            valid_until: req.valid_until,
-            evidence: req.evidence.clone(),
-        },
-    )?;
-    let cmd = IssueCommand {
-        document: Document::Ours(Box::new(credential)),
-        achievement: Some((ach.id.clone(), ach.version)),
-        learner_name: req.learner.name.clone(),
-        learner_email: req.learner_email.clone(),
-        learner_language: None,
-        idempotency: req
-            .idempotency_key
-            .clone()
-            .map(|k| (k, w.fingerprint.clone())),
-        replaces: None,
-        actor: w.p.actor.clone(),
-    };
+    let cmd = command_for(app, &inst, &ach, req, &w.fingerprint, &w.p.actor)?;
     Ok(Checked::Ready(Box::new(inst), Box::new(cmd)))
 }

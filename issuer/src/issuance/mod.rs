@@ -13,12 +13,14 @@ use microcred_core::model::{Evidence, HttpUrl, IssuedAchievement, Learner, Micro
 use serde::Serialize;
 use time::OffsetDateTime;
 
-use crate::auth::{self, Principal};
+use crate::auth::{self, Actor, Principal};
 use crate::db::{
     self, achievements::AchievementRow, credentials::CredentialRow, institutions::InstitutionRow,
 };
+use crate::domain::issuance::IssueRequest;
 use crate::error::IssuerError;
 use crate::{achievements, institutions, Issuer};
+use pipeline::{Document, IssueCommand};
 
 /// What the learner did, for [`compose`].
 #[derive(Debug, Clone, Default)]
@@ -72,6 +74,49 @@ pub(crate) fn compose(
         status: Vec::new(),
     })
 }
+
+/// The command that issues `req` (checked) for achievement `ach`: the credential composed for
+/// the learner, the achievement's version, the idempotency key with the request's
+/// `fingerprint`, and who acts - the one way single, grouped and bulk issues build it.
+pub(crate) fn command_for(
+    app: &Issuer,
+    inst: &InstitutionRow,
+    ach: &AchievementRow,
+    req: &IssueRequest,
+    fingerprint: &str,
+    actor: &Actor,
+) -> Result<IssueCommand, IssuerError> {
+    let award = Award {
+        grade: req.grade.clone(),
+        activity_start: req.activity_start,
+        activity_end: req.activity_end,
+        valid_until: req.valid_until,
+        evidence: req.evidence.clone(),
+    };
+    let credential = compose(app, inst, ach, req.learner.clone(), award)?;
+    Ok(IssueCommand {
+        document: Document::Ours(Box::new(credential)),
+        achievement: Some((ach.id.clone(), ach.version)),
+        learner_name: req.learner.name.clone(),
+        learner_email: req.learner_email.clone(),
+        learner_language: None,
+        idempotency: req
+            .idempotency_key
+            .clone()
+            .map(|k| (k, fingerprint.to_owned())),
+        replaces: None,
+        actor: actor.clone(),
+    })
+}
+
+/// Whether a credential stored under an idempotency key was issued for the request with this
+/// `fingerprint` (then it is the answer again); else the key was used for another request.
+pub(crate) fn same_request(existing: &CredentialRow, fingerprint: &str) -> bool {
+    existing.request_hash.as_deref() == Some(fingerprint)
+}
+
+/// Why a reused idempotency key is refused.
+pub(crate) const KEY_REUSED: &str = "this idempotency key was already used for a different request";
 
 /// The result of issuing.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]

@@ -4,8 +4,8 @@
 //! is rolled back (its status indexes with it) and it answers with the winner's credential.
 //! Requests are committed in groups ([`super::group`]); [`issue_request`] issues one alone.
 
-use super::pipeline::{self, Document, IssueCommand, Outcome};
-use super::{compose, issued, Award, Issued};
+use super::pipeline::{self, Outcome};
+use super::{command_for, issued, same_request, Issued, KEY_REUSED};
 use crate::auth::{self, Principal};
 use crate::db::{self, credentials::CredentialRow};
 use crate::domain::issuance::{IssueRequest, IssueRequestDoc};
@@ -25,17 +25,17 @@ pub async fn issue(
     super::group::issue(app, p, inst_slug, req, &fingerprint).await
 }
 
+/// The answer to a request whose idempotency key holds `existing`: that credential again, or a
+/// conflict when it was issued for another request.
 pub(crate) fn replay(
     app: &Issuer,
     existing: &CredentialRow,
     fingerprint: &str,
 ) -> Result<Issued, IssuerError> {
-    if existing.request_hash.as_deref() == Some(fingerprint) {
+    if same_request(existing, fingerprint) {
         issued(app, existing, false)
     } else {
-        Err(IssuerError::conflict(
-            "this idempotency key was already used for a different request",
-        ))
+        Err(IssuerError::conflict(KEY_REUSED))
     }
 }
 
@@ -67,32 +67,7 @@ pub(crate) async fn issue_request(
                 format!("no achievement `{}` in this institution", req.achievement),
             )
         })?;
-    let credential = compose(
-        app,
-        &inst,
-        &ach,
-        req.learner.clone(),
-        Award {
-            grade: req.grade.clone(),
-            activity_start: req.activity_start,
-            activity_end: req.activity_end,
-            valid_until: req.valid_until,
-            evidence: req.evidence.clone(),
-        },
-    )?;
-    let cmd = IssueCommand {
-        document: Document::Ours(Box::new(credential)),
-        achievement: Some((ach.id.clone(), ach.version)),
-        learner_name: req.learner.name.clone(),
-        learner_email: req.learner_email.clone(),
-        learner_language: None,
-        idempotency: req
-            .idempotency_key
-            .clone()
-            .map(|k| (k, fingerprint.to_owned())),
-        replaces: None,
-        actor: p.actor.clone(),
-    };
+    let cmd = command_for(app, &inst, &ach, &req, fingerprint, &p.actor)?;
     match pipeline::issue_in(app, &mut tx, &inst, cmd).await? {
         Outcome::Issued(row) => {
             tx.commit().await?;

@@ -1,4 +1,5 @@
-//! Working through a bulk job: lease it, then batch after batch - in one transaction each -
+//! Working through a bulk job: lease it, then batch after batch - in one transaction each, sized
+//! to hold the database's writer about half a second -
 //! prepare every pending row (checks, idempotency, status entries), sign the batch at once
 //! (one signature per CPU at a time), store the credentials and record each row's outcome and
 //! the job's counters. A batch commits whole or not at all; the lease is renewed with every
@@ -10,8 +11,8 @@ use std::collections::HashSet;
 
 use microcred_core::model::ModelError;
 
-use super::super::pipeline::{self, Document, IssueCommand, Outcome, Prepared};
-use super::super::{compose, Award};
+use super::super::pipeline::{self, Outcome, Prepared};
+use super::super::{command_for, same_request, KEY_REUSED};
 use super::RowState;
 use crate::auth::Actor;
 use crate::db::{
@@ -21,8 +22,28 @@ use crate::domain::issuance::IssueRequestDoc;
 use crate::error::IssuerError;
 use crate::{secrets, Issuer};
 
-/// Rows issued per transaction.
+/// Most rows issued per transaction.
 pub const BATCH_ROWS: i64 = 200;
+
+/// Rows in a job's first transaction; later ones grow or shrink so that one batch holds the
+/// database's writer (SQLite has one) for about [`BATCH_TIME`]: a revocation or a single issue
+/// waits at most that long behind a bulk job, however slow the machine.
+const FIRST_BATCH_ROWS: i64 = 25;
+
+/// How long a batch should take, about.
+const BATCH_TIME: std::time::Duration = std::time::Duration::from_millis(500);
+
+/// The size of the batch after one of `rows` rows that took `took`: doubled while quick,
+/// halved while slow, between 1 and [`BATCH_ROWS`].
+fn next_batch_rows(rows: i64, took: std::time::Duration) -> i64 {
+    if took < BATCH_TIME / 2 {
+        (rows * 2).min(BATCH_ROWS)
+    } else if took > BATCH_TIME * 2 {
+        (rows / 2).max(1)
+    } else {
+        rows
+    }
+}
 
 /// Uploads of at most this many rows wait for their job and answer with the whole report
 /// (unless the caller prefers `respond-async`); larger ones answer `202` at once.
@@ -71,9 +92,15 @@ pub async fn run_job(app: &Issuer, id: &str) -> Result<bool, IssuerError> {
 
 /// Works through job `id` under lease `attempt` until it ends, is cancelled or is taken over.
 pub async fn drive(app: &Issuer, id: &str, attempt: i64) -> Result<(), IssuerError> {
+    let mut rows = FIRST_BATCH_ROWS;
     loop {
-        match batch(app, id, attempt).await {
-            Ok(Step::More) => continue,
+        let started = std::time::Instant::now();
+        match batch(app, id, attempt, rows).await {
+            Ok(Step::More) => {
+                let took = started.elapsed();
+                tracing::debug!(job = id, rows, ?took, "bulk job batch committed");
+                rows = next_batch_rows(rows, took);
+            }
             Ok(Step::Ended) => return Ok(()),
             Err(e) => {
                 tracing::error!(job = id, error = %e, "bulk job batch failed; it resumes when its lease runs out");
@@ -102,7 +129,7 @@ pub async fn run_due(app: &Issuer) -> Result<usize, IssuerError> {
     Ok(ran)
 }
 
-async fn batch(app: &Issuer, id: &str, attempt: i64) -> Result<Step, IssuerError> {
+async fn batch(app: &Issuer, id: &str, attempt: i64, rows: i64) -> Result<Step, IssuerError> {
     let mut tx = app.db.write().await?;
     let now = db::now();
     if !db::bulk_jobs::renew_bulk_job_lease(&mut tx, id, attempt, now + app.bulk_lease_seconds)
@@ -115,7 +142,7 @@ async fn batch(app: &Issuer, id: &str, attempt: i64) -> Result<Step, IssuerError
     let job = db::bulk_jobs::find_bulk_job(&mut tx, id)
         .await?
         .ok_or_else(|| IssuerError::not_found(format!("bulk job `{id}`")))?;
-    let pending = db::bulk_job_rows::list_pending_bulk_job_rows(&mut tx, id, BATCH_ROWS).await?;
+    let pending = db::bulk_job_rows::list_pending_bulk_job_rows(&mut tx, id, rows).await?;
     if pending.is_empty() {
         db::bulk_jobs::finish_bulk_job(&mut tx, id, now).await?;
         tx.commit().await?;
@@ -217,52 +244,29 @@ async fn prepare_rows(
                 db::credentials::find_credential_by_idempotency_key(tx, &inst.id, key.as_str())
                     .await?
             {
-                done.push(
-                    if existing.request_hash.as_deref() == Some(&r.fingerprint) {
-                        Done {
-                            line,
-                            state: RowState::AlreadyIssued,
-                            credential_id: Some(existing.id),
-                            errors: None,
-                        }
-                    } else {
-                        Done::failed(
-                            line,
-                            vec![ModelError::new(
-                                "idempotencyKey",
-                                "",
-                                "this idempotency key was already used for a different request",
-                            )],
-                        )
-                    },
-                );
+                done.push(if same_request(&existing, &r.fingerprint) {
+                    Done {
+                        line,
+                        state: RowState::AlreadyIssued,
+                        credential_id: Some(existing.id),
+                        errors: None,
+                    }
+                } else {
+                    Done::failed(
+                        line,
+                        vec![ModelError::new("idempotencyKey", "", KEY_REUSED)],
+                    )
+                });
                 continue;
             }
         }
-        let award = Award {
-            grade: req.grade.clone(),
-            activity_start: req.activity_start,
-            activity_end: req.activity_end,
-            valid_until: req.valid_until,
-            evidence: req.evidence.clone(),
-        };
-        let credential = match compose(app, inst, &ach, req.learner.clone(), award) {
-            Ok(c) => c,
+        let cmd = match command_for(app, inst, &ach, &req, &r.fingerprint, &actor) {
+            Ok(cmd) => cmd,
             Err(IssuerError::Validation(e)) => {
                 done.push(Done::failed(line, e.0));
                 continue;
             }
             Err(e) => return Err(e),
-        };
-        let cmd = IssueCommand {
-            document: Document::Ours(Box::new(credential)),
-            achievement: Some((ach.id.clone(), ach.version)),
-            learner_name: req.learner.name.clone(),
-            learner_email: req.learner_email.clone(),
-            learner_language: None,
-            idempotency: req.idempotency_key.map(|k| (k, r.fingerprint.clone())),
-            replaces: None,
-            actor: actor.clone(),
         };
         match pipeline::prepare(app, tx, inst, cmd).await {
             Ok(p) => prepared.push((line, p)),
@@ -271,4 +275,19 @@ async fn prepare_rows(
         }
     }
     Ok((done, prepared))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn batches_grow_while_quick_and_shrink_while_slow_within_bounds() {
+        assert_eq!(next_batch_rows(25, Duration::from_millis(10)), 50);
+        assert_eq!(next_batch_rows(150, Duration::from_millis(10)), BATCH_ROWS);
+        assert_eq!(next_batch_rows(100, Duration::from_millis(600)), 100);
+        assert_eq!(next_batch_rows(100, Duration::from_secs(3)), 50);
+        assert_eq!(next_batch_rows(1, Duration::from_secs(30)), 1);
+    }
 }
