@@ -2,14 +2,13 @@
 //! the report comes by pages; a job can be cancelled; a server killed in the middle of a job
 //! resumes it after a restart and issues every row exactly once.
 
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use reqwest::StatusCode;
 use serde_json::Value;
 
 use crate::both_backends;
-use crate::support::{onboard, Backend, TestApp, TestDb};
+use crate::support::{onboard, Backend, Binary, TestApp, TestDb};
 
 const BULK: &str = "/api/v1/institutions/ase/achievements/gdpr-101/credentials/bulk";
 
@@ -207,61 +206,23 @@ both_backends!(
     }
 );
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// The real binary serving `db` on `port`, its log in the data folder.
-fn serve(db: &TestDb, port: u16, run: usize) -> Child {
-    let log = std::fs::File::create(db.data_dir.join(format!("serve-{run}.log"))).unwrap();
-    Command::new(env!("CARGO_BIN_EXE_microcred"))
-        .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
-        .arg("--data-dir")
-        .arg(&db.data_dir)
-        .args(["--database-url", &db.url, "--bulk-lease-seconds", "2"])
-        .args(["--rate-limit-per-minute", "100000"])
-        .env_remove("RUST_LOG")
-        .stdin(Stdio::null())
-        .stdout(log.try_clone().unwrap())
-        .stderr(log)
-        .spawn()
-        .unwrap()
-}
-
-async fn until_up(app: &TestApp) {
-    for _ in 0..300 {
-        if let Ok(r) = app.http.get(app.url("/health")).send().await {
-            if r.status().is_success() {
-                return;
-            }
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("the server did not start");
-}
-
 both_backends!(
     a_server_killed_in_the_middle_of_a_job_resumes_it_and_issues_each_row_once,
     |backend: Backend| async move {
         let db = TestDb::new(backend).await;
-        let port = free_port();
-        let base = format!("http://127.0.0.1:{port}");
-        let mut server = serve(&db, port, 1);
-        let probe = TestApp::external(base.clone(), None);
-        until_up(&probe).await;
-        let log = std::fs::read_to_string(db.data_dir.join("serve-1.log")).unwrap();
-        let setup = log
-            .split("setup_token=")
-            .nth(1)
-            .and_then(|s| s.split_whitespace().next())
-            .expect("the log names the setup token")
-            .trim_matches('"')
-            .to_owned();
-        let app = TestApp::external(base.clone(), Some(setup));
+        let binary = Binary::new(db.data_dir.join("serve.log"));
+        let args: [&std::ffi::OsStr; 8] = [
+            "--data-dir".as_ref(),
+            db.data_dir.as_os_str(),
+            "--database-url".as_ref(),
+            db.url.as_ref(),
+            "--bulk-lease-seconds".as_ref(),
+            "2".as_ref(),
+            "--rate-limit-per-minute".as_ref(),
+            "100000".as_ref(),
+        ];
+        let mut server = binary.start(&args, &[]).await;
+        let app = TestApp::external(binary.base.clone(), Some(binary.setup_token()));
         let (_, token) = onboard(&app).await;
         let rows = 600;
         let r = upload(&app, &token, learners(rows, None), true).await;
@@ -286,8 +247,7 @@ both_backends!(
         let stored_at_kill = credential_count(&db).await;
         assert!(stored_at_kill < rows as i64, "{stored_at_kill}");
         // Restarted, the server resumes the job once its lease (2 s) has run out.
-        let mut server = serve(&db, port, 2);
-        until_up(&app).await;
+        let mut server = binary.start(&args, &[]).await;
         let done = until_ended(&app, &token, &location).await;
         server.kill().unwrap();
         server.wait().unwrap();

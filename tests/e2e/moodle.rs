@@ -11,7 +11,7 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 
 use crate::both_backends;
-use crate::support::{fixture, onboard, Backend, TestApp, TestDb};
+use crate::support::{fixture, onboard, Backend, Binary, TestApp, TestDb};
 
 const TOKEN: &str = "0123456789abcdef0123456789abcdef";
 const COMPLETED: &str = "\\core\\event\\course_completed";
@@ -779,48 +779,25 @@ async fn two_instances_on_one_postgresql_issue_each_of_200_completions_exactly_o
     second.stop().await;
 }
 
-/// The binary, serving on `port` with its data in `dir`, writing its log to `log`.
-fn serve_binary(
+/// How the kill test runs the binary: its data in `dir`, mail to `smtp`, short leases.
+async fn serve_binary(
+    binary: &Binary,
     dir: &std::path::Path,
-    port: u16,
     smtp: SocketAddr,
-    log: &std::path::Path,
 ) -> std::process::Child {
-    let log = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(log)
-        .unwrap();
-    std::process::Command::new(env!("CARGO_BIN_EXE_microcred"))
-        .args([
-            "serve",
-            "--bind",
-            &format!("127.0.0.1:{port}"),
-            "--data-dir",
-        ])
-        .arg(dir)
-        .env("MICROCRED_SMTP_URL", format!("smtp://{smtp}"))
-        .env("MICROCRED_MAIL_FROM", "credentials@microcred.test")
-        .env("MICROCRED_TRIGGER_LEASE_SECONDS", "2")
-        .env("MICROCRED_TRIGGER_RETRY_SECONDS", "1")
-        .env("MICROCRED_INSECURE_OUTBOUND", "true")
-        .env("RUST_LOG", "info")
-        .env_remove("DATABASE_URL")
-        .stdout(log.try_clone().unwrap())
-        .stderr(log)
-        .spawn()
-        .unwrap()
-}
-
-async fn wait_ready(http: &reqwest::Client, base: &str) {
-    eventually("the server", || async {
-        http.get(format!("{base}/health"))
-            .send()
-            .await
-            .ok()
-            .filter(|r| r.status().is_success())
-    })
-    .await;
+    let smtp = format!("smtp://{smtp}");
+    binary
+        .start(
+            &["--data-dir".as_ref(), dir.as_os_str()],
+            &[
+                ("MICROCRED_SMTP_URL", &smtp),
+                ("MICROCRED_MAIL_FROM", "credentials@microcred.test"),
+                ("MICROCRED_TRIGGER_LEASE_SECONDS", "2"),
+                ("MICROCRED_TRIGGER_RETRY_SECONDS", "1"),
+                ("MICROCRED_INSECURE_OUTBOUND", "true"),
+            ],
+        )
+        .await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -835,25 +812,11 @@ async fn a_process_killed_in_the_middle_of_200_completions_issues_each_exactly_o
         microcred_issuer::secrets::new_id()
     ));
     std::fs::create_dir_all(&dir).unwrap();
-    let log = dir.join("microcred.log");
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let base = format!("http://127.0.0.1:{port}");
+    let binary = Binary::new(dir.join("microcred.log"));
+    let base = binary.base.clone();
     let http = reqwest::Client::new();
-    let mut child = serve_binary(&dir.join("data"), port, smtp, &log);
-    wait_ready(&http, &base).await;
-    let text = std::fs::read_to_string(&log).unwrap();
-    let setup = text
-        .split("setup_token=")
-        .nth(1)
-        .unwrap()
-        .split_whitespace()
-        .next()
-        .unwrap()
-        .to_owned();
+    let mut child = serve_binary(&binary, &dir.join("data"), smtp).await;
+    let setup = binary.setup_token();
     let post = |path: String, token: Option<String>, body: Value| {
         let mut r = http.post(format!("{base}{path}")).json(&body);
         if let Some(t) = token {
@@ -939,8 +902,7 @@ async fn a_process_killed_in_the_middle_of_200_completions_issues_each_exactly_o
     child.kill().unwrap(); // SIGKILL: no shutdown, a transaction may be cut mid-way.
     child.wait().unwrap();
 
-    let mut child = serve_binary(&dir.join("data"), port, smtp, &log);
-    wait_ready(&http, &base).await;
+    let mut child = serve_binary(&binary, &dir.join("data"), smtp).await;
     let done = eventually("200 credentials after the restart", || {
         let f = count(http.clone(), token.clone(), base.clone());
         async move { f.await.filter(|n| *n >= 200) }

@@ -506,3 +506,82 @@ pub async fn poll_health_while<T>(
     }
     (polls, slowest)
 }
+
+/// The real `microcred serve` on a port of its own, its log appended to a file: for the tests
+/// that kill the process (SIGKILL) and start it again on the same data.
+pub struct Binary {
+    pub port: u16,
+    pub base: String,
+    pub log: PathBuf,
+}
+
+impl Binary {
+    /// A free port on loopback and the log file `log`; nothing runs yet.
+    pub fn new(log: PathBuf) -> Self {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        Self {
+            port,
+            base: format!("http://127.0.0.1:{port}"),
+            log,
+        }
+    }
+
+    /// Starts `microcred serve` with `args` and `envs` (no `DATABASE_URL` from outside; log
+    /// level info), then waits (at most a minute) until `/health` answers.
+    pub async fn start(
+        &self,
+        args: &[&std::ffi::OsStr],
+        envs: &[(&str, &str)],
+    ) -> std::process::Child {
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&self.log)
+            .unwrap();
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_microcred"))
+            .args(["serve", "--bind", &format!("127.0.0.1:{}", self.port)])
+            .args(args)
+            .envs(envs.iter().copied())
+            .env("RUST_LOG", "info")
+            .env_remove("DATABASE_URL")
+            .stdin(std::process::Stdio::null())
+            .stdout(log.try_clone().unwrap())
+            .stderr(log)
+            .spawn()
+            .unwrap();
+        let http = reqwest::Client::new();
+        for _ in 0..600 {
+            if let Ok(r) = http.get(format!("{}/health", self.base)).send().await {
+                if r.status().is_success() {
+                    return child;
+                }
+            }
+            if let Ok(Some(status)) = child.try_wait() {
+                panic!(
+                    "the server exited ({status}): {}",
+                    std::fs::read_to_string(&self.log).unwrap_or_default()
+                );
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        panic!(
+            "the server did not start: {}",
+            std::fs::read_to_string(&self.log).unwrap_or_default()
+        );
+    }
+
+    /// The one-time setup token the log names (the first start's).
+    pub fn setup_token(&self) -> String {
+        let text = std::fs::read_to_string(&self.log).unwrap();
+        text.split("setup_token=")
+            .nth(1)
+            .and_then(|s| s.split_whitespace().next())
+            .expect("the log names the setup token")
+            .trim_matches('"')
+            .to_owned()
+    }
+}
