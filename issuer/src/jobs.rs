@@ -8,6 +8,8 @@
 use std::future::Future;
 use std::time::Duration;
 
+use tokio::task::JoinHandle;
+
 use crate::notifications::mailer::{self, Mailer};
 use crate::triggers::{poll, worker};
 use crate::Issuer;
@@ -73,4 +75,11 @@ pub async fn run(app: Issuer, mailer: Option<Mailer>) {
             tokio::join!(worker, polls, hooks, bulk);
         }
     }
+}
+
+/// What a task spawned for a request returned; a panic in it goes on in the caller, as if the
+/// work had run there (tokio would otherwise turn it into an error value).
+pub async fn joined<T>(task: JoinHandle<T>) -> T {
+    task.await
+        .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))
 }

@@ -33,10 +33,9 @@ pub async fn sign(
         .acquire_owned()
         .await
         .expect("the semaphore is never closed");
-    tokio::task::spawn_blocking(move || {
+    crate::jobs::joined(tokio::task::spawn_blocking(move || {
         let _permit = permit;
         proof::sign(&document, &key, &options)
-    })
+    }))
     .await
-    .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))
 }

@@ -39,16 +39,11 @@ pub async fn upload(
     headers: HeaderMap,
     body: String,
 ) -> ApiResult<Response> {
-    let job = bulk::upload(&app, &p, &slug, &achievement, &body).await?;
-    // The job runs on a task of its own: a caller that hangs up does not stop it.
-    let runner = {
-        let app = app.clone();
-        let id = job.id.clone();
-        tokio::spawn(async move { run::drive(&app, &id, 1).await })
-    };
+    let started = bulk::start(&app, &p, &slug, &achievement, &body).await?;
+    let job = &started.job;
     let asked = prefers_async(&headers);
     if asked || usize::try_from(job.rows).unwrap_or(usize::MAX) > run::WAIT_FOR_AT_MOST {
-        let mut r = (StatusCode::ACCEPTED, Json(&job)).into_response();
+        let mut r = (StatusCode::ACCEPTED, Json(job)).into_response();
         if let Ok(v) = HeaderValue::from_str(&job.url) {
             r.headers_mut().insert(header::LOCATION, v);
         }
@@ -60,11 +55,7 @@ pub async fn upload(
         }
         return Ok(r);
     }
-    match runner.await {
-        Ok(result) => result?,
-        Err(e) => std::panic::resume_unwind(e.into_panic()),
-    }
-    Ok(Json(bulk::report(&app, &p, &slug, &job.id).await?).into_response())
+    Ok(Json(started.report(&app, &p, &slug).await?).into_response())
 }
 
 /// Query of `GET .../bulk-jobs`.

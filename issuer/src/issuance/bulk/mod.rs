@@ -250,6 +250,46 @@ fn outcome(app: &Issuer, job: &str, r: ReportRow) -> Result<RowOutcome, IssuerEr
     )
 }
 
+/// A job just uploaded, already running on a task of its own: a caller that hangs up does not
+/// stop it.
+#[derive(Debug)]
+pub struct Started {
+    /// The job as uploaded.
+    pub job: JobView,
+    runner: tokio::task::JoinHandle<Result<(), IssuerError>>,
+}
+
+impl Started {
+    /// Waits for the job to end, then its whole report (for files of at most
+    /// [`run::WAIT_FOR_AT_MOST`] rows).
+    pub async fn report(
+        self,
+        app: &Issuer,
+        p: &Principal,
+        inst_slug: &str,
+    ) -> Result<BulkReport, IssuerError> {
+        crate::jobs::joined(self.runner).await?;
+        report(app, p, inst_slug, &self.job.id).await
+    }
+}
+
+/// Uploads the file as a job ([`upload`]) and starts working through it at once.
+pub async fn start(
+    app: &Issuer,
+    p: &Principal,
+    inst_slug: &str,
+    achievement: &str,
+    csv_text: &str,
+) -> Result<Started, IssuerError> {
+    let job = upload(app, p, inst_slug, achievement, csv_text).await?;
+    let runner = {
+        let app = app.clone();
+        let id = job.id.clone();
+        tokio::spawn(async move { run::drive(&app, &id, 1).await })
+    };
+    Ok(Started { job, runner })
+}
+
 /// Reads the file and stores it as a job of `achievement` (every row checked; rows that cannot
 /// be read are recorded with their errors at once), leased to the caller as attempt 1: nothing
 /// is issued until the caller [`run::drive`]s it (or, if it never does, until the lease runs
