@@ -19,11 +19,11 @@ command -v bc >/dev/null || apt-get install -y -qq bc >/dev/null
 bin=$root/target/release/microcred
 work=$(mktemp -d)
 pid=
-trap '[ -n "$pid" ] && kill $pid 2>/dev/null; rm -rf "$work"' EXIT
+trap '[ -n "$pid" ] && kill $pid 2>/dev/null; [ -n "${LOAD_KEEP_LOG:-}" ] && cp "$work/log" "$LOAD_KEEP_LOG"; rm -rf "$work"' EXIT
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 B=http://127.0.0.1:$port
 # The public rate limit would turn the load into 429s: raised for the measurement.
-MICROCRED_RATE_LIMIT=1000000000 "$bin" serve --bind 127.0.0.1:$port --data-dir "$work/data" > "$work/log" 2>&1 &
+MICROCRED_RATE_LIMIT=1000000000 RUST_LOG=${LOAD_RUST_LOG:-info,sqlx=warn,tower_http=info} "$bin" serve --bind 127.0.0.1:$port --data-dir "$work/data" > "$work/log" 2>&1 &
 pid=$!
 until curl -sf $B/health >/dev/null; do
   kill -0 $pid 2>/dev/null || { echo "load: the server did not start:"; cat "$work/log"; exit 1; }

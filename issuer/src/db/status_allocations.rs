@@ -15,23 +15,28 @@ pub struct AllocationRow {
     pub list_number: i64,
 }
 
-/// Claims `idx` of `list_id` for a credential; false when it was already taken.
-pub async fn insert_status_allocation(
+/// Claims indexes of `list_id` for credentials (`(idx, credential key)` pairs, indexes
+/// distinct) in one statement; the indexes claimed (those already taken are not).
+pub async fn insert_status_allocations(
     c: &mut AnyConnection,
     list_id: &str,
-    idx: i64,
-    credential_id: &str,
-) -> Result<bool, sqlx::Error> {
-    let n = sqlx::query(
-        "INSERT INTO status_allocations (list_id, idx, credential_id) VALUES ($1, $2, $3) ON CONFLICT (list_id, idx) DO NOTHING",
-    )
-    .bind(list_id)
-    .bind(idx)
-    .bind(credential_id)
-    .execute(c)
-    .await?
-    .rows_affected();
-    Ok(n == 1)
+    claims: &[(i64, &str)],
+) -> Result<Vec<i64>, sqlx::Error> {
+    if claims.is_empty() {
+        return Ok(Vec::new());
+    }
+    let values = (0..claims.len())
+        .map(|i| format!("($1, ${}, ${})", 2 * i + 2, 2 * i + 3))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = format!(
+        "INSERT INTO status_allocations (list_id, idx, credential_id) VALUES {values} ON CONFLICT (list_id, idx) DO NOTHING RETURNING idx"
+    );
+    let mut q = sqlx::query_scalar(&sql).bind(list_id);
+    for (idx, key) in claims {
+        q = q.bind(*idx).bind(*key);
+    }
+    q.fetch_all(c).await
 }
 
 /// A credential's allocations.

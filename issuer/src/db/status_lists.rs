@@ -130,9 +130,10 @@ pub async fn find_status_list_by_id(
         .await
 }
 
-/// Counts one more allocated index.
-pub async fn increment_allocated(c: &mut AnyConnection, id: &str) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE status_lists SET allocated = allocated + 1 WHERE id = $1")
+/// Counts `n` more allocations of a list.
+pub async fn add_allocated(c: &mut AnyConnection, id: &str, n: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE status_lists SET allocated = allocated + $1 WHERE id = $2")
+        .bind(n)
         .bind(id)
         .execute(c)
         .await?;

@@ -1,26 +1,28 @@
-//! Group commit of single issues: requests to issue one credential queue to one committer,
-//! which takes every request waiting (at most [`MAX_GROUP`]) and issues them in one
-//! transaction - each checked and prepared in turn, all signed at once (one signature per CPU
-//! at a time), all stored - and answers each after the commit. One commit (one `fsync` on
-//! SQLite) serves the whole group, which is what lets a single SQLite file issue over a
-//! thousand durable credentials a second; every answer still comes after its credential is
-//! committed.
+//! Group commit of single issues: each request is checked on its own first (reads only, in
+//! parallel with the others: access, idempotency key, achievement, the unsigned credential),
+//! then queues to one committer, which takes every request waiting (at most [`MAX_GROUP`]) and
+//! issues them in one transaction - each prepared in turn (status entries), all signed at once
+//! (one signature per CPU at a time), all stored - and answers each after the commit. One commit
+//! (one `fsync` on SQLite) serves the whole group, and the writer is held only to write; every
+//! answer still comes after its credential is committed.
 //!
 //! A request refused by its checks (not found, invalid, a reused idempotency key) is answered
-//! at once and leaves nothing. Anything that goes wrong after the group started writing - a
+//! at once and leaves nothing. The committer looks up an idempotency key again inside its
+//! transaction (a request of an earlier group may have stored it since). Anything that goes wrong after the group started writing - a
 //! concurrent instance storing the same idempotency key, a failure to sign or store - rolls
 //! the whole group back, and each of its requests is then issued alone, as
 //! [`super::single::issue_request`] does, so it gets its own answer and a failure stays its own.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::sync::{Arc, OnceLock};
 
 use tokio::sync::{mpsc, oneshot};
 
 use super::pipeline::{self, IssueCommand, Outcome, Prepared};
-use super::{command_for, issued, Issued};
-use crate::auth::{self, Principal};
-use crate::db::{self, achievements::AchievementRow, institutions::InstitutionRow};
+use super::single::Checked;
+use super::{issued, Issued};
+use crate::auth::Principal;
+use crate::db::{self, institutions::InstitutionRow};
 use crate::domain::issuance::IssueRequest;
 use crate::error::IssuerError;
 use crate::Issuer;
@@ -28,7 +30,7 @@ use crate::Issuer;
 /// Most requests issued in one transaction.
 pub const MAX_GROUP: usize = 64;
 
-/// One request waiting for the committer.
+/// One request waiting for the committer (all that issuing it alone would need).
 struct Waiting {
     p: Principal,
     inst_slug: String,
@@ -37,12 +39,19 @@ struct Waiting {
     reply: oneshot::Sender<Result<Issued, IssuerError>>,
 }
 
+/// A request checked before it queued: its institution and the command that issues it.
+struct Queued {
+    w: Waiting,
+    inst: InstitutionRow,
+    cmd: IssueCommand,
+}
+
 /// The queue to the committer, started on first use.
 #[derive(Debug, Clone, Default)]
 pub struct GroupCommit(Arc<OnceLock<mpsc::Sender<WaitingBox>>>);
 
 /// A boxed request (keeps the channel's element small).
-pub struct WaitingBox(Box<Waiting>);
+pub struct WaitingBox(Box<Queued>);
 
 impl std::fmt::Debug for WaitingBox {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -67,19 +76,32 @@ pub async fn issue(
             tx
         })
         .clone();
-    let (reply, answer) = oneshot::channel();
-    let waiting = Waiting {
-        p: p.clone(),
-        inst_slug: inst_slug.to_owned(),
-        req,
-        fingerprint: fingerprint.to_owned(),
-        reply,
+    // The checks read only: each request runs them on its own (in parallel, on a read
+    // connection), so that the committer's transaction holds the writer only to write.
+    let (inst, cmd) = {
+        let mut c = app.db.read().await?;
+        match super::single::check(app, &mut c, p, inst_slug, &req, fingerprint).await? {
+            Checked::Replayed(r) => return Ok(r),
+            Checked::Ready(inst, cmd) => (inst, cmd),
+        }
     };
-    if let Err(mpsc::error::SendError(WaitingBox(w))) =
-        queue.send(WaitingBox(Box::new(waiting))).await
+    let (reply, answer) = oneshot::channel();
+    let queued = Queued {
+        w: Waiting {
+            p: p.clone(),
+            inst_slug: inst_slug.to_owned(),
+            req,
+            fingerprint: fingerprint.to_owned(),
+            reply,
+        },
+        inst: *inst,
+        cmd: *cmd,
+    };
+    if let Err(mpsc::error::SendError(WaitingBox(q))) =
+        queue.send(WaitingBox(Box::new(queued))).await
     {
         // The committer is gone (the runtime is shutting down): issue alone.
-        return super::single::issue_request(app, p, inst_slug, w.req, fingerprint).await;
+        return super::single::issue_request(app, p, inst_slug, q.w.req, fingerprint).await;
     }
     answer
         .await
@@ -91,7 +113,7 @@ async fn committer(app: Issuer, mut rx: mpsc::Receiver<WaitingBox>) {
         let mut group = vec![*first];
         while group.len() < MAX_GROUP {
             match rx.try_recv() {
-                Ok(WaitingBox(w)) => group.push(*w),
+                Ok(WaitingBox(q)) => group.push(*q),
                 Err(_) => break,
             }
         }
@@ -99,52 +121,61 @@ async fn committer(app: Issuer, mut rx: mpsc::Receiver<WaitingBox>) {
     }
 }
 
-/// A request of the group after its checks.
-enum Checked {
-    /// Answered without writing (refused, or a replay of a stored credential).
-    Answered(Result<Issued, IssuerError>),
-    /// Its idempotency key is held by an earlier request of the group: issued alone after it.
-    Later,
-    /// Ready to be prepared.
-    Ready(Box<InstitutionRow>, Box<IssueCommand>),
-}
-
-async fn run_group(app: &Issuer, group: Vec<Waiting>) {
+async fn run_group(app: &Issuer, group: Vec<Queued>) {
     let mut alone = Vec::new();
     let mut prepared: Vec<(Waiting, Box<InstitutionRow>, Prepared)> = Vec::new();
     let failed = async {
+        let started = std::time::Instant::now();
+        let size = group.len();
         let mut tx = app.db.write().await?;
-        let mut achievements: HashMap<(String, String), Option<AchievementRow>> = HashMap::new();
-        let mut signers = HashMap::new();
+        let writing = started.elapsed();
         let mut keys = HashSet::new();
-        for w in group {
-            match check(app, &mut tx, &w, &mut achievements, &mut keys).await {
+        // The requests to issue, by institution (in the order they came).
+        let mut by_inst: Vec<(InstitutionRow, Vec<(Waiting, IssueCommand)>)> = Vec::new();
+        for Queued { w, inst, cmd } in group {
+            if let Some(key) = &w.req.idempotency_key {
+                // A second request of the group with the same key is issued after it, alone
+                // (it then finds the first one's credential).
+                if !keys.insert((inst.id.clone(), key.as_str().to_owned())) {
+                    alone.push(w);
+                    continue;
+                }
+                // Stored since the request was checked (by a request of an earlier group).
+                if let Some(existing) = db::credentials::find_credential_by_idempotency_key(
+                    &mut tx,
+                    &inst.id,
+                    key.as_str(),
+                )
+                .await?
+                {
+                    let _ = w
+                        .reply
+                        .send(super::single::replay(app, &existing, &w.fingerprint));
+                    continue;
+                }
+            }
+            match by_inst.iter_mut().find(|(i, _)| i.id == inst.id) {
+                Some((_, items)) => items.push((w, cmd)),
+                None => by_inst.push((inst, vec![(w, cmd)])),
+            }
+        }
+        let mut by_inst = by_inst.into_iter();
+        while let Some((inst, items)) = by_inst.next() {
+            let (ws, cmds): (Vec<_>, Vec<_>) = items.into_iter().unzip();
+            let step = async {
+                let signer = crate::institutions::keys::active_key(app, &mut tx, &inst).await?;
+                pipeline::prepare_all_signed_by(app, &mut tx, &inst, cmds, signer).await
+            }
+            .await;
+            match step {
+                Ok(ps) => {
+                    let inst = Box::new(inst);
+                    prepared.extend(ws.into_iter().zip(ps).map(|(w, p)| (w, inst.clone(), p)));
+                }
                 Err(e) => {
-                    let _ = w.reply.send(Err(e));
-                }
-                Ok(Checked::Answered(r)) => {
-                    let _ = w.reply.send(r);
-                }
-                Ok(Checked::Later) => alone.push(w),
-                Ok(Checked::Ready(inst, cmd)) => {
-                    let signer = match signers.get(&inst.id) {
-                        Some(s) => Clone::clone(s),
-                        None => {
-                            let s = crate::institutions::keys::active_key(app, &mut tx, &inst)
-                                .await?;
-                            signers.insert(inst.id.clone(), s.clone());
-                            s
-                        }
-                    };
-                    let prepared_one =
-                        pipeline::prepare_signed_by(app, &mut tx, &inst, *cmd, signer).await;
-                    match prepared_one {
-                        Ok(p) => prepared.push((w, inst, p)),
-                        Err(e) => {
-                            alone.push(w);
-                            return Err(e);
-                        }
-                    }
+                    alone.extend(ws);
+                    alone.extend(by_inst.flat_map(|(_, items)| items.into_iter().map(|(w, _)| w)));
+                    return Err(e);
                 }
             }
         }
@@ -153,7 +184,9 @@ async fn run_group(app: &Issuer, group: Vec<Waiting>) {
             .map(|(w, inst, p)| (w, (inst, p)))
             .unzip();
         let (insts, ps): (Vec<_>, Vec<_>) = rest.into_iter().unzip();
+        let prepared_at = started.elapsed();
         let signed = pipeline::sign_all(ps).await;
+        let signed_at = started.elapsed();
         let mut rows = Vec::with_capacity(waiting.len());
         let mut waiting = waiting.into_iter();
         let mut result = Ok(());
@@ -186,7 +219,18 @@ async fn run_group(app: &Issuer, group: Vec<Waiting>) {
             }
             return Ok::<_, IssuerError>(());
         }
-        match tx.commit().await {
+        let stored_at = started.elapsed();
+        let committed = tx.commit().await;
+        tracing::debug!(
+            size,
+            ?writing,
+            ?prepared_at,
+            ?signed_at,
+            ?stored_at,
+            committed_at = ?started.elapsed(),
+            "issue group"
+        );
+        match committed {
             Ok(()) => {
                 for (w, row) in rows {
                     let _ = w.reply.send(issued(app, &row, true));
@@ -208,49 +252,4 @@ async fn run_group(app: &Issuer, group: Vec<Waiting>) {
         let r = super::single::issue_request(app, &w.p, &w.inst_slug, w.req, &w.fingerprint).await;
         let _ = w.reply.send(r);
     }
-}
-
-/// The checks of one request (reads only): the caller's access, a stored credential under its
-/// idempotency key, its achievement (read once per group), the unsigned credential.
-async fn check(
-    app: &Issuer,
-    tx: &mut sqlx::AnyConnection,
-    w: &Waiting,
-    achievements: &mut HashMap<(String, String), Option<AchievementRow>>,
-    keys: &mut HashSet<(String, String)>,
-) -> Result<Checked, IssuerError> {
-    let inst = auth::institution_for(tx, &w.p, &w.inst_slug).await?;
-    let req = &w.req;
-    if let Some(key) = &req.idempotency_key {
-        if !keys.insert((inst.id.clone(), key.as_str().to_owned())) {
-            return Ok(Checked::Later);
-        }
-        if let Some(existing) =
-            db::credentials::find_credential_by_idempotency_key(tx, &inst.id, key.as_str()).await?
-        {
-            return Ok(Checked::Answered(super::single::replay(
-                app,
-                &existing,
-                &w.fingerprint,
-            )));
-        }
-    }
-    let slot = (inst.id.clone(), req.achievement.clone());
-    let ach = match achievements.get(&slot) {
-        Some(a) => a.clone(),
-        None => {
-            let a = db::achievements::find_achievement(tx, &inst.id, &req.achievement).await?;
-            achievements.insert(slot, a.clone());
-            a
-        }
-    };
-    let ach = ach.ok_or_else(|| {
-        IssuerError::invalid(
-            "achievement",
-            "/achievement",
-            format!("no achievement `{}` in this institution", req.achievement),
-        )
-    })?;
-    let cmd = command_for(app, &inst, &ach, req, &w.fingerprint, &w.p.actor)?;
-    Ok(Checked::Ready(Box::new(inst), Box::new(cmd)))
 }

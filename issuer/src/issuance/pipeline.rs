@@ -157,71 +157,97 @@ pub async fn prepare_signed_by(
     c: &mut AnyConnection,
     inst: &InstitutionRow,
     cmd: IssueCommand,
-    (signing_key, vm): (microcred_core::keys::KeyPair, String),
+    signer: (microcred_core::keys::KeyPair, String),
 ) -> Result<Prepared, IssuerError> {
-    let key = secrets::new_id();
-    let status = status_lists::allocate(app, c, inst, &key).await?;
-    let rest = Rest {
-        achievement: cmd.achievement,
-        learner_name: cmd.learner_name,
-        learner_email: cmd.learner_email,
-        learner_language: cmd.learner_language,
-        idempotency: cmd.idempotency,
-        replaces: cmd.replaces,
-        actor: cmd.actor,
+    let mut all = prepare_all_signed_by(app, c, inst, vec![cmd], signer).await?;
+    Ok(all.pop().expect("one per command"))
+}
+
+/// [`prepare_signed_by`] for many commands of one institution (a group, a batch): their status
+/// entries are allocated together ([`status_lists::allocate_many`]). All or nothing: an error
+/// concerns them all, and nothing was allocated when it is a refusal of the institution's data.
+pub async fn prepare_all_signed_by(
+    app: &Issuer,
+    c: &mut AnyConnection,
+    inst: &InstitutionRow,
+    cmds: Vec<IssueCommand>,
+    (signing_key, vm): (microcred_core::keys::KeyPair, String),
+) -> Result<Vec<Prepared>, IssuerError> {
+    let issuer = if cmds.iter().any(|c| matches!(c.document, Document::Ours(_))) {
+        Some(institutions::awarding_body(app, inst)?)
+    } else {
+        None
     };
-    match cmd.document {
-        Document::Ours(mut mc) => {
-            mc.id = secrets::new_credential_id();
-            mc.issued = now_seconds();
-            mc.issuer = institutions::awarding_body(app, inst)?;
-            mc.status = status;
-            let unsigned = mc.to_json();
-            // Belt and braces: what we sign must pass our own schema.
-            let errors = microcred_core::schema::validate_credential(&unsigned);
-            if !errors.is_empty() {
-                return Err(IssuerError::internal(
-                    format!("credential {}", mc.id),
-                    ModelErrors(errors),
-                ));
+    let keys: Vec<String> = cmds.iter().map(|_| secrets::new_id()).collect();
+    let key_refs: Vec<&str> = keys.iter().map(String::as_str).collect();
+    let statuses = status_lists::allocate_many(app, c, inst, &key_refs).await?;
+    cmds.into_iter()
+        .zip(keys)
+        .zip(statuses)
+        .map(|((cmd, key), status)| {
+            let rest = Rest {
+                achievement: cmd.achievement,
+                learner_name: cmd.learner_name,
+                learner_email: cmd.learner_email,
+                learner_language: cmd.learner_language,
+                idempotency: cmd.idempotency,
+                replaces: cmd.replaces,
+                actor: cmd.actor,
+            };
+            match cmd.document {
+                Document::Ours(mut mc) => {
+                    mc.id = secrets::new_credential_id();
+                    mc.issued = now_seconds();
+                    mc.issuer = issuer.clone().expect("read for our documents");
+                    mc.status = status;
+                    let unsigned = mc.to_json();
+                    // Belt and braces: what we sign must pass our own schema.
+                    let errors = microcred_core::schema::validate_credential(&unsigned);
+                    if !errors.is_empty() {
+                        return Err(IssuerError::internal(
+                            format!("credential {}", mc.id),
+                            ModelErrors(errors),
+                        ));
+                    }
+                    Ok(Prepared {
+                        key,
+                        unsigned,
+                        signing_key: signing_key.clone(),
+                        options: ProofOptions::assertion(Cryptosuite::EddsaRdfc2022, vm.clone()),
+                        callers: false,
+                        issued_at: mc.issued,
+                        valid_until: mc.valid_until,
+                        rest,
+                    })
+                }
+                Document::Callers(mut doc, choice) => {
+                    let obj = doc
+                        .as_object_mut()
+                        .expect("checked by the VC-API entry point");
+                    obj.insert(
+                        "credentialStatus".into(),
+                        serde_json::to_value(status).expect("serialisable"),
+                    );
+                    let mut options = ProofOptions::assertion(choice.cryptosuite, vm.clone());
+                    if let Some(t) = choice.created {
+                        options.created = t;
+                    }
+                    options.challenge = choice.challenge;
+                    options.domain = choice.domain;
+                    Ok(Prepared {
+                        key,
+                        unsigned: doc,
+                        signing_key: signing_key.clone(),
+                        options,
+                        callers: true,
+                        issued_at: now_seconds(),
+                        valid_until: None,
+                        rest,
+                    })
+                }
             }
-            Ok(Prepared {
-                key,
-                unsigned,
-                signing_key,
-                options: ProofOptions::assertion(Cryptosuite::EddsaRdfc2022, vm),
-                callers: false,
-                issued_at: mc.issued,
-                valid_until: mc.valid_until,
-                rest,
-            })
-        }
-        Document::Callers(mut doc, choice) => {
-            let obj = doc
-                .as_object_mut()
-                .expect("checked by the VC-API entry point");
-            obj.insert(
-                "credentialStatus".into(),
-                serde_json::to_value(status).expect("serialisable"),
-            );
-            let mut options = ProofOptions::assertion(choice.cryptosuite, vm);
-            if let Some(t) = choice.created {
-                options.created = t;
-            }
-            options.challenge = choice.challenge;
-            options.domain = choice.domain;
-            Ok(Prepared {
-                key,
-                unsigned: doc,
-                signing_key,
-                options,
-                callers: true,
-                issued_at: now_seconds(),
-                valid_until: None,
-                rest,
-            })
-        }
-    }
+        })
+        .collect()
 }
 
 /// Step 2, outside any connection: the proof, on the signing pool.

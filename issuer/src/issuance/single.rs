@@ -4,10 +4,10 @@
 //! is rolled back (its status indexes with it) and it answers with the winner's credential.
 //! Requests are committed in groups ([`super::group`]); [`issue_request`] issues one alone.
 
-use super::pipeline::{self, Outcome};
+use super::pipeline::{self, IssueCommand, Outcome};
 use super::{command_for, issued, same_request, Issued, KEY_REUSED};
 use crate::auth::{self, Principal};
-use crate::db::{self, credentials::CredentialRow};
+use crate::db::{self, credentials::CredentialRow, institutions::InstitutionRow};
 use crate::domain::issuance::{IssueRequest, IssueRequestDoc};
 use crate::error::IssuerError;
 use crate::{secrets, Issuer};
@@ -39,6 +39,45 @@ pub(crate) fn replay(
     }
 }
 
+/// What the checks of a request found.
+pub(crate) enum Checked {
+    /// A credential stored under the request's idempotency key, for this request: the answer.
+    Replayed(Issued),
+    /// Ready to issue: the institution and the command.
+    Ready(Box<InstitutionRow>, Box<IssueCommand>),
+}
+
+/// The checks of a request (reads only): the caller's access to the institution, a credential
+/// stored under its idempotency key, its achievement; then the command that issues it.
+pub(crate) async fn check(
+    app: &Issuer,
+    c: &mut sqlx::AnyConnection,
+    p: &Principal,
+    inst_slug: &str,
+    req: &IssueRequest,
+    fingerprint: &str,
+) -> Result<Checked, IssuerError> {
+    let inst = auth::institution_for(c, p, inst_slug).await?;
+    if let Some(key) = &req.idempotency_key {
+        if let Some(existing) =
+            db::credentials::find_credential_by_idempotency_key(c, &inst.id, key.as_str()).await?
+        {
+            return replay(app, &existing, fingerprint).map(Checked::Replayed);
+        }
+    }
+    let ach = db::achievements::find_achievement(c, &inst.id, &req.achievement)
+        .await?
+        .ok_or_else(|| {
+            IssuerError::invalid(
+                "achievement",
+                "/achievement",
+                format!("no achievement `{}` in this institution", req.achievement),
+            )
+        })?;
+    let cmd = command_for(app, &inst, &ach, req, fingerprint, &p.actor)?;
+    Ok(Checked::Ready(Box::new(inst), Box::new(cmd)))
+}
+
 /// Issues a checked request alone, in a transaction of its own (the group committer's
 /// fallback).
 pub(crate) async fn issue_request(
@@ -49,26 +88,11 @@ pub(crate) async fn issue_request(
     fingerprint: &str,
 ) -> Result<Issued, IssuerError> {
     let mut tx = app.db.write().await?;
-    let inst = auth::institution_for(&mut tx, p, inst_slug).await?;
-    if let Some(key) = &req.idempotency_key {
-        if let Some(existing) =
-            db::credentials::find_credential_by_idempotency_key(&mut tx, &inst.id, key.as_str())
-                .await?
-        {
-            return replay(app, &existing, fingerprint);
-        }
-    }
-    let ach = db::achievements::find_achievement(&mut tx, &inst.id, &req.achievement)
-        .await?
-        .ok_or_else(|| {
-            IssuerError::invalid(
-                "achievement",
-                "/achievement",
-                format!("no achievement `{}` in this institution", req.achievement),
-            )
-        })?;
-    let cmd = command_for(app, &inst, &ach, &req, fingerprint, &p.actor)?;
-    match pipeline::issue_in(app, &mut tx, &inst, cmd).await? {
+    let (inst, cmd) = match check(app, &mut tx, p, inst_slug, &req, fingerprint).await? {
+        Checked::Replayed(r) => return Ok(r),
+        Checked::Ready(inst, cmd) => (inst, cmd),
+    };
+    match pipeline::issue_in(app, &mut tx, &inst, *cmd).await? {
         Outcome::Issued(row) => {
             tx.commit().await?;
             issued(app, &row, true)

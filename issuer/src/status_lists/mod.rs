@@ -115,32 +115,69 @@ pub async fn allocate(
     inst: &InstitutionRow,
     credential_key: &str,
 ) -> Result<Vec<StatusListEntry>, IssuerError> {
-    let mut out = Vec::new();
+    let mut all = allocate_many(app, c, inst, &[credential_key]).await?;
+    Ok(all.pop().expect("one per key"))
+}
+
+/// [`allocate`] for many credentials of one institution at once (a group or a batch): per
+/// purpose, one statement claims a random index for each (those that hit a taken index try
+/// again), and one counts them - a few statements for all instead of three per credential and
+/// purpose. The entries come in the order of `credential_keys`, revocation then suspension.
+pub async fn allocate_many(
+    app: &Issuer,
+    c: &mut AnyConnection,
+    inst: &InstitutionRow,
+    credential_keys: &[&str],
+) -> Result<Vec<Vec<StatusListEntry>>, IssuerError> {
+    let mut out = vec![Vec::with_capacity(2); credential_keys.len()];
     for purpose in [StatusPurpose::Revocation, StatusPurpose::Suspension] {
-        'lists: loop {
+        let mut pending: Vec<usize> = (0..credential_keys.len()).collect();
+        let mut missed = 0;
+        while !pending.is_empty() {
             let list = open_list(app, c, inst, purpose).await?;
-            for _ in 0..64 {
-                let idx = rand::rngs::OsRng.gen_range(0..list.size);
-                if db::status_allocations::insert_status_allocation(
-                    c,
-                    &list.id,
-                    idx,
-                    credential_key,
-                )
-                .await?
-                {
-                    db::status_lists::increment_allocated(c, &list.id).await?;
-                    out.push(StatusListEntry::new(
-                        &app.urls
-                            .status_list(&list_ref(inst, purpose, list.list_number)),
-                        purpose,
-                        idx as u64,
-                    ));
-                    break 'lists;
+            let mut picked = std::collections::HashSet::new();
+            let claims: Vec<(i64, &str)> = {
+                let mut rng = rand::rngs::OsRng;
+                pending
+                    .iter()
+                    .map(|&i| loop {
+                        let idx = rng.gen_range(0..list.size);
+                        if picked.insert(idx) {
+                            break (idx, credential_keys[i]);
+                        }
+                    })
+                    .collect()
+            };
+            let taken: std::collections::HashSet<i64> =
+                db::status_allocations::insert_status_allocations(c, &list.id, &claims)
+                    .await?
+                    .into_iter()
+                    .collect();
+            if !taken.is_empty() {
+                db::status_lists::add_allocated(c, &list.id, taken.len() as i64).await?;
+                missed = 0;
+            }
+            let url = app
+                .urls
+                .status_list(&list_ref(inst, purpose, list.list_number));
+            let mut still = Vec::new();
+            for (&i, (idx, _)) in pending.iter().zip(&claims) {
+                if taken.contains(idx) {
+                    out[i].push(StatusListEntry::new(&url, purpose, *idx as u64));
+                } else {
+                    still.push(i);
                 }
             }
-            // 64 collisions in a row: the list is nearly full; move on to a new one.
-            db::status_lists::fill_status_list(c, &list.id).await?;
+            pending = still;
+            if !pending.is_empty() && taken.is_empty() {
+                missed += 1;
+                if missed == 64 {
+                    // 64 rounds in a row without a free index: the list is nearly full; move on
+                    // to a new one.
+                    db::status_lists::fill_status_list(c, &list.id).await?;
+                    missed = 0;
+                }
+            }
         }
     }
     Ok(out)

@@ -20,6 +20,7 @@ use crate::db::{
 };
 use crate::domain::issuance::IssueRequestDoc;
 use crate::error::IssuerError;
+use crate::institutions::keys;
 use crate::{secrets, Issuer};
 
 /// Most rows issued per transaction.
@@ -203,7 +204,7 @@ async fn prepare_rows(
     pending: Vec<PendingRow>,
 ) -> Result<(Vec<Done>, Vec<(i64, Prepared)>), IssuerError> {
     let mut done = Vec::new();
-    let mut prepared = Vec::new();
+    let mut ready = Vec::new();
     let Some(ach) =
         db::achievements::find_current_achievement_by_id(tx, &job.achievement_id).await?
     else {
@@ -217,7 +218,7 @@ async fn prepare_rows(
                 )],
             ));
         }
-        return Ok((done, prepared));
+        return Ok((done, Vec::new()));
     };
     let actor = Actor {
         token_id: job.created_by_token.clone(),
@@ -268,13 +269,28 @@ async fn prepare_rows(
             }
             Err(e) => return Err(e),
         };
-        match pipeline::prepare(app, tx, inst, cmd).await {
-            Ok(p) => prepared.push((line, p)),
-            Err(IssuerError::Validation(e)) => done.push(Done::failed(line, e.0)),
-            Err(e) => return Err(e),
-        }
+        ready.push((line, cmd));
     }
-    Ok((done, prepared))
+    if ready.is_empty() {
+        return Ok((done, Vec::new()));
+    }
+    // The batch's rows are prepared together: one read of the signing key, their status
+    // entries allocated at once.
+    let (lines, cmds): (Vec<i64>, Vec<_>) = ready.into_iter().unzip();
+    let signer = keys::active_key(app, tx, inst).await?;
+    match pipeline::prepare_all_signed_by(app, tx, inst, cmds, signer).await {
+        Ok(prepared) => Ok((done, lines.into_iter().zip(prepared).collect())),
+        Err(IssuerError::Validation(e)) => {
+            // A refusal of the institution's own data: every row of the batch is refused.
+            done.extend(
+                lines
+                    .into_iter()
+                    .map(|line| Done::failed(line, e.0.clone())),
+            );
+            Ok((done, Vec::new()))
+        }
+        Err(e) => Err(e),
+    }
 }
 
 #[cfg(test)]
