@@ -36,7 +36,16 @@ struct Waiting {
     inst_slug: String,
     req: IssueRequest,
     fingerprint: String,
-    reply: oneshot::Sender<Result<Issued, IssuerError>>,
+    reply: oneshot::Sender<Result<Reply, IssuerError>>,
+}
+
+/// The committer's answer to one request.
+enum Reply {
+    /// Answered in full (a replay, or issued alone).
+    Ready(Issued),
+    /// Stored and committed: the request's own task makes the answer of it, off the
+    /// committer's path.
+    Stored(Box<db::credentials::CredentialRow>),
 }
 
 /// A request checked before it queued: its institution and the command that issues it.
@@ -103,9 +112,12 @@ pub async fn issue(
         // The committer is gone (the runtime is shutting down): issue alone.
         return super::single::issue_request(app, p, inst_slug, q.w.req, fingerprint).await;
     }
-    answer
-        .await
-        .unwrap_or_else(|_| Err(IssuerError::unavailable("the server is shutting down")))
+    match answer.await {
+        Ok(Ok(Reply::Ready(r))) => Ok(r),
+        Ok(Ok(Reply::Stored(row))) => issued(app, &row, true),
+        Ok(Err(e)) => Err(e),
+        Err(_) => Err(IssuerError::unavailable("the server is shutting down")),
+    }
 }
 
 async fn committer(app: Issuer, mut rx: mpsc::Receiver<WaitingBox>) {
@@ -150,7 +162,7 @@ async fn run_group(app: &Issuer, group: Vec<Queued>) {
                 {
                     let _ = w
                         .reply
-                        .send(super::single::replay(app, &existing, &w.fingerprint));
+                        .send(super::single::replay(app, &existing, &w.fingerprint).map(Reply::Ready));
                     continue;
                 }
             }
@@ -233,7 +245,7 @@ async fn run_group(app: &Issuer, group: Vec<Queued>) {
         match committed {
             Ok(()) => {
                 for (w, row) in rows {
-                    let _ = w.reply.send(issued(app, &row, true));
+                    let _ = w.reply.send(Ok(Reply::Stored(row)));
                 }
             }
             Err(e) => {
@@ -250,6 +262,6 @@ async fn run_group(app: &Issuer, group: Vec<Queued>) {
     }
     for w in alone {
         let r = super::single::issue_request(app, &w.p, &w.inst_slug, w.req, &w.fingerprint).await;
-        let _ = w.reply.send(r);
+        let _ = w.reply.send(r.map(Reply::Ready));
     }
 }

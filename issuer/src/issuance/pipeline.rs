@@ -120,7 +120,9 @@ struct Rest {
 #[derive(Debug)]
 pub struct Signed {
     key: String,
-    signed: serde_json::Value,
+    vc_id: String,
+    /// The signed credential as stored.
+    document: String,
     issued_at: OffsetDateTime,
     valid_until: Option<OffsetDateTime>,
     rest: Rest,
@@ -253,7 +255,7 @@ pub async fn prepare_all_signed_by(
 /// Step 2, outside any connection: the proof, on the signing pool.
 pub async fn sign(p: Prepared) -> Result<Signed, IssuerError> {
     let what = p.unsigned["id"].as_str().unwrap_or_default().to_owned();
-    let signed = crate::signing::sign(p.unsigned, p.signing_key, p.options)
+    let document = crate::signing::sign_text(p.unsigned, p.signing_key, p.options)
         .await
         .map_err(|e| {
             if p.callers {
@@ -264,7 +266,8 @@ pub async fn sign(p: Prepared) -> Result<Signed, IssuerError> {
         })?;
     Ok(Signed {
         key: p.key,
-        signed,
+        vc_id: what,
+        document,
         issued_at: p.issued_at,
         valid_until: p.valid_until,
         rest: p.rest,
@@ -288,12 +291,12 @@ pub async fn store(
 ) -> Result<Outcome, IssuerError> {
     let Signed {
         key,
-        signed,
+        vc_id,
+        document,
         issued_at,
         valid_until,
         rest: cmd,
     } = s;
-    let vc_id = signed["id"].as_str().unwrap_or_default().to_owned();
     let (idempotency_key, request_hash) = match cmd.idempotency {
         Some((k, h)) => (Some(k.as_str().to_owned()), Some(h)),
         None => (None, None),
@@ -309,7 +312,7 @@ pub async fn store(
         learner_email: cmd.learner_email,
         idempotency_key,
         request_hash,
-        document: serde_json::to_string(&signed).expect("serialisable"),
+        document,
         issued_at: issued_at.unix_timestamp(),
         valid_until: valid_until.map(|t| t.unix_timestamp()),
         created_at: db::now(),
