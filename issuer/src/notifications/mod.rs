@@ -18,6 +18,37 @@ use crate::secrets;
 pub const ISSUED: &str = "credential_issued";
 
 /// Queues the "your credential is issued" message for `cred`, in `c`.
+/// The achievement's `title` (language map) and `name` in a credential's JSON text. Only
+/// they are read when the document has the usual shape (the rest is skipped, not built);
+/// otherwise the whole document is read.
+fn achievement_names(
+    document: &str,
+) -> Result<(serde_json::Value, serde_json::Value), serde_json::Error> {
+    #[derive(serde::Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Doc {
+        credential_subject: Subject,
+    }
+    #[derive(serde::Deserialize)]
+    struct Subject {
+        achievement: Named,
+    }
+    #[derive(serde::Deserialize)]
+    struct Named {
+        #[serde(default)]
+        title: serde_json::Value,
+        #[serde(default)]
+        name: serde_json::Value,
+    }
+    if let Ok(d) = serde_json::from_str::<Doc>(document) {
+        let a = d.credential_subject.achievement;
+        return Ok((a.title, a.name));
+    }
+    let doc: serde_json::Value = serde_json::from_str(document)?;
+    let a = &doc["credentialSubject"]["achievement"];
+    Ok((a["title"].clone(), a["name"].clone()))
+}
+
 pub(crate) async fn queue_issued(
     c: &mut AnyConnection,
     inst: &InstitutionRow,
@@ -25,14 +56,13 @@ pub(crate) async fn queue_issued(
     email: &str,
     language: Option<&str>,
 ) -> Result<(), IssuerError> {
-    let doc: serde_json::Value = serde_json::from_str(&cred.document)
+    let (titles, name) = achievement_names(&cred.document)
         .map_err(|e| IssuerError::stored(format!("credential {} (document)", cred.code), e))?;
-    let achievement = &doc["credentialSubject"]["achievement"];
     let title = |lang: &str| {
-        achievement["title"]
+        titles
             .get(lang)
             .and_then(|v| v.as_str())
-            .or_else(|| achievement["name"].as_str())
+            .or_else(|| name.as_str())
             .map(str::to_owned)
     };
     let payload = serde_json::json!({
