@@ -123,10 +123,13 @@ impl Db {
 }
 
 /// Pool options that suit the backend (SQLite: one writer at a time, so fewer connections,
-/// foreign keys on and a busy timeout).
+/// foreign keys on, a busy timeout, no test before each use).
 pub fn pool_options(sqlite: bool) -> AnyPoolOptions {
     AnyPoolOptions::new()
         .max_connections(if sqlite { 8 } else { 16 })
+        // A connection to a SQLite file cannot have been dropped by a server: no ping (a round
+        // trip to its worker thread) before each use. PostgreSQL's are tested.
+        .test_before_acquire(!sqlite)
         .after_connect(move |conn, _| {
             Box::pin(async move {
                 if sqlite {
