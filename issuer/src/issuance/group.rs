@@ -1,15 +1,17 @@
 //! Group commit of single issues: each request is checked on its own first (reads only, in
 //! parallel with the others: access, idempotency key, achievement, the unsigned credential),
 //! then queues to one committer, which takes every request waiting (at most [`MAX_GROUP`]) and
-//! issues them in one transaction - each prepared in turn (status entries), all signed at once
-//! (one signature per CPU at a time), all stored - and answers each after the commit. One commit
+//! issues them in one transaction - all prepared together (status entries, one read of each
+//! institution's key), all signed at once (one signature per CPU at a time), all stored - and
+//! answers each after the commit. One commit
 //! (one `fsync` on SQLite) serves the whole group, and the writer is held only to write; every
 //! answer still comes after its credential is committed.
 //!
 //! A request refused by its checks (not found, invalid, a reused idempotency key) is answered
 //! at once and leaves nothing. The committer looks up an idempotency key again inside its
-//! transaction (a request of an earlier group may have stored it since). Anything that goes wrong after the group started writing - a
-//! concurrent instance storing the same idempotency key, a failure to sign or store - rolls
+//! transaction (a request of an earlier group may have stored it since). Anything that goes
+//! wrong after the group started writing - a concurrent instance storing the same idempotency
+//! key, a failure to sign or store - rolls
 //! the whole group back, and each of its requests is then issued alone, as
 //! [`super::single::issue_request`] does, so it gets its own answer and a failure stays its own.
 

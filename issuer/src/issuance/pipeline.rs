@@ -149,25 +149,14 @@ pub async fn prepare(
     cmd: IssueCommand,
 ) -> Result<Prepared, IssuerError> {
     let signer = keys::active_key(app, c, inst).await?;
-    prepare_signed_by(app, c, inst, cmd, signer).await
-}
-
-/// [`prepare`] with the institution's active key and verification method already read (a
-/// batch reads them once).
-pub async fn prepare_signed_by(
-    app: &Issuer,
-    c: &mut AnyConnection,
-    inst: &InstitutionRow,
-    cmd: IssueCommand,
-    signer: (microcred_core::keys::KeyPair, String),
-) -> Result<Prepared, IssuerError> {
     let mut all = prepare_all_signed_by(app, c, inst, vec![cmd], signer).await?;
     Ok(all.pop().expect("one per command"))
 }
 
-/// [`prepare_signed_by`] for many commands of one institution (a group, a batch): their status
-/// entries are allocated together ([`status_lists::allocate_many`]). All or nothing: an error
-/// concerns them all, and nothing was allocated when it is a refusal of the institution's data.
+/// [`prepare`] for many commands of one institution (a group, a batch), with its active key and
+/// verification method already read (once for all): their status entries are allocated
+/// together ([`status_lists::allocate_many`]). All or nothing: an error concerns them all, and
+/// nothing was allocated when it is a refusal of the institution's data.
 pub async fn prepare_all_signed_by(
     app: &Issuer,
     c: &mut AnyConnection,

@@ -106,23 +106,13 @@ async fn open_list(
     Err(IssuerError::conflict("could not open a status list; retry"))
 }
 
-/// Allocates, for the stored credential `credential_key` (our internal key), a random
-/// never-used index in a revocation list and in a suspension list. Runs inside the issuing
-/// transaction: if the issue fails, the indexes were never taken.
-pub async fn allocate(
-    app: &Issuer,
-    c: &mut AnyConnection,
-    inst: &InstitutionRow,
-    credential_key: &str,
-) -> Result<Vec<StatusListEntry>, IssuerError> {
-    let mut all = allocate_many(app, c, inst, &[credential_key]).await?;
-    Ok(all.pop().expect("one per key"))
-}
-
-/// [`allocate`] for many credentials of one institution at once (a group or a batch): per
-/// purpose, one statement claims a random index for each (those that hit a taken index try
-/// again), and one counts them - a few statements for all instead of three per credential and
-/// purpose. The entries come in the order of `credential_keys`, revocation then suspension.
+/// Allocates, for each stored credential of `credential_keys` (our internal keys) of one
+/// institution (a group or a batch, or one), a random never-used index in a revocation list and
+/// in a suspension list. Runs inside the issuing transaction: if the issue fails, the indexes
+/// were never taken. Per purpose, one statement claims a random index for each (those that hit
+/// a taken index try again), and one counts them - a few statements for all instead of three
+/// per credential and purpose. The entries come in the order of `credential_keys`, revocation
+/// then suspension.
 pub async fn allocate_many(
     app: &Issuer,
     c: &mut AnyConnection,
