@@ -32,21 +32,9 @@ pub async fn sign(
     on_pool(move || proof::sign(&document, &key, &options)).await
 }
 
-/// [`sign`], the signed document as JSON text (written on the pool too: what is stored).
-pub async fn sign_text(
-    document: serde_json::Value,
-    key: KeyPair,
-    options: ProofOptions,
-) -> Result<String, SignError> {
-    on_pool(move || {
-        proof::sign(&document, &key, &options)
-            .map(|signed| serde_json::to_string(&signed).expect("serialisable"))
-    })
-    .await
-}
-
-/// Runs `work` on the blocking pool once one of the permits is free.
-async fn on_pool<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> T {
+/// Runs `work` on the blocking pool once one of the permits is free (the issuing pipeline signs
+/// through it with its own checks around the proof).
+pub(crate) async fn on_pool<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> T {
     let permit = permits()
         .acquire_owned()
         .await

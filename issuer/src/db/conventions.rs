@@ -26,6 +26,31 @@ pub fn rfc3339(unix: i64) -> String {
         .unwrap_or_else(|| unix.to_string())
 }
 
+/// Rows written by one multi-row `INSERT` at most (its parameters stay far below SQLite's and
+/// PostgreSQL's limits).
+pub const ROWS_PER_INSERT: usize = 200;
+
+/// The `VALUES` list of a multi-row `INSERT` of `rows` rows of `columns` parameters each:
+/// `($1, $2), ($3, $4)` for 2 x 2.
+pub fn values_list(rows: usize, columns: usize) -> String {
+    let mut out = String::with_capacity(rows * columns * 5);
+    for r in 0..rows {
+        if r > 0 {
+            out.push_str(", ");
+        }
+        out.push('(');
+        for c in 0..columns {
+            if c > 0 {
+                out.push_str(", ");
+            }
+            out.push('$');
+            out.push_str(&(r * columns + c + 1).to_string());
+        }
+        out.push(')');
+    }
+    out
+}
+
 /// Whether `e` violates a unique constraint that covers `column` (PostgreSQL names the
 /// constraint, SQLite lists the columns in its message).
 pub fn unique_violation_on(e: &sqlx::Error, column: &str) -> bool {

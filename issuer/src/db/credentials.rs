@@ -41,32 +41,47 @@ pub async fn insert_credential(
     c: &mut AnyConnection,
     r: &CredentialRow,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(&format!(
-        "INSERT INTO credentials ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)"
-    ))
-    .bind(&r.id)
-    .bind(&r.vc_id)
-    .bind(&r.code)
-    .bind(&r.institution_id)
-    .bind(&r.achievement_id)
-    .bind(r.achievement_version)
-    .bind(&r.learner_name)
-    .bind(&r.learner_email)
-    .bind(&r.idempotency_key)
-    .bind(&r.request_hash)
-    .bind(&r.document)
-    .bind(r.issued_at)
-    .bind(r.valid_until)
-    .bind(r.created_at)
-    .bind(&r.state)
-    .bind(r.state_changed_at)
-    .bind(&r.replaces)
-    .bind(&r.replaced_by)
-    .bind(&r.issued_by_token)
-    .bind(&r.issued_by)
-    .bind(r.holder_epoch)
-    .execute(c)
-    .await?;
+    insert_credentials(c, std::slice::from_ref(r)).await
+}
+
+/// Inserts many credentials, [`super::ROWS_PER_INSERT`] per statement (a unique violation
+/// names the column, not the row).
+pub async fn insert_credentials(
+    c: &mut AnyConnection,
+    rows: &[CredentialRow],
+) -> Result<(), sqlx::Error> {
+    for chunk in rows.chunks(super::ROWS_PER_INSERT) {
+        let sql = format!(
+            "INSERT INTO credentials ({COLUMNS}) VALUES {}",
+            super::values_list(chunk.len(), 21)
+        );
+        let mut q = sqlx::query(&sql);
+        for r in chunk {
+            q = q
+                .bind(&r.id)
+                .bind(&r.vc_id)
+                .bind(&r.code)
+                .bind(&r.institution_id)
+                .bind(&r.achievement_id)
+                .bind(r.achievement_version)
+                .bind(&r.learner_name)
+                .bind(&r.learner_email)
+                .bind(&r.idempotency_key)
+                .bind(&r.request_hash)
+                .bind(&r.document)
+                .bind(r.issued_at)
+                .bind(r.valid_until)
+                .bind(r.created_at)
+                .bind(&r.state)
+                .bind(r.state_changed_at)
+                .bind(&r.replaces)
+                .bind(&r.replaced_by)
+                .bind(&r.issued_by_token)
+                .bind(&r.issued_by)
+                .bind(r.holder_epoch);
+        }
+        q.execute(&mut *c).await?;
+    }
     Ok(())
 }
 

@@ -38,6 +38,19 @@ pub async fn list_webhooks(
         .await
 }
 
+/// The ids of an institution's webhooks.
+pub async fn list_webhook_ids(
+    c: &mut AnyConnection,
+    institution_id: &str,
+) -> Result<Vec<String>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT id FROM institution_webhooks WHERE institution_id = $1 ORDER BY created_at, id",
+    )
+    .bind(institution_id)
+    .fetch_all(c)
+    .await
+}
+
 /// One webhook by id.
 pub async fn find_webhook(
     c: &mut AnyConnection,

@@ -27,4 +27,6 @@ pub mod status_lists;
 pub mod trigger_inbox;
 pub mod webhook_deliveries;
 
-pub use conventions::{now, pool_options, rfc3339, unique_violation_on, Db};
+pub use conventions::{
+    now, pool_options, rfc3339, unique_violation_on, values_list, Db, ROWS_PER_INSERT,
+};

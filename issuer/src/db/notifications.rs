@@ -20,17 +20,31 @@ pub async fn insert_notification(
     c: &mut AnyConnection,
     n: &NewNotification<'_>,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO notifications (id, institution_id, recipient, kind, payload, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
-    )
-    .bind(n.id)
-    .bind(n.institution_id)
-    .bind(n.recipient)
-    .bind(n.kind)
-    .bind(n.payload)
-    .bind(n.at)
-    .execute(c)
-    .await?;
+    insert_notifications(c, std::slice::from_ref(n)).await
+}
+
+/// Queues many notifications, [`super::ROWS_PER_INSERT`] per statement.
+pub async fn insert_notifications(
+    c: &mut AnyConnection,
+    ns: &[NewNotification<'_>],
+) -> Result<(), sqlx::Error> {
+    for chunk in ns.chunks(super::ROWS_PER_INSERT) {
+        let sql = format!(
+            "INSERT INTO notifications (id, institution_id, recipient, kind, payload, created_at) VALUES {}",
+            super::values_list(chunk.len(), 6)
+        );
+        let mut q = sqlx::query(&sql);
+        for n in chunk {
+            q = q
+                .bind(n.id)
+                .bind(n.institution_id)
+                .bind(n.recipient)
+                .bind(n.kind)
+                .bind(n.payload)
+                .bind(n.at);
+        }
+        q.execute(&mut *c).await?;
+    }
     Ok(())
 }
 

@@ -21,31 +21,40 @@ pub struct DeliveryRow {
 
 const COLUMNS: &str = "id, webhook_id, event, payload, created_at_ms, delivered_at, attempts, next_attempt_at, locked_until, last_error";
 
-/// Queues a delivery to every webhook of an institution (`at_ms`: milliseconds since the
-/// epoch; due at `at`, seconds).
+/// One delivery to queue (`at_ms`: when it happened, milliseconds since the epoch; due at
+/// `at`, seconds).
+#[derive(Debug, Clone)]
+#[allow(missing_docs)]
+pub struct NewDelivery<'a> {
+    pub webhook_id: &'a str,
+    pub event: &'a str,
+    pub payload: &'a str,
+    pub at: i64,
+    pub at_ms: i64,
+}
+
+/// Queues deliveries, [`super::ROWS_PER_INSERT`] per statement.
 pub async fn insert_deliveries(
     c: &mut AnyConnection,
-    institution_id: &str,
-    event: &str,
-    payload: &str,
-    at: i64,
-    at_ms: i64,
+    ds: &[NewDelivery<'_>],
 ) -> Result<(), sqlx::Error> {
-    let hooks: Vec<String> =
-        sqlx::query_scalar("SELECT id FROM institution_webhooks WHERE institution_id = $1")
-            .bind(institution_id)
-            .fetch_all(&mut *c)
-            .await?;
-    for h in hooks {
-        sqlx::query("INSERT INTO webhook_deliveries (id, webhook_id, event, payload, created_at_ms, attempts, next_attempt_at) VALUES ($1, $2, $3, $4, $5, 0, $6)")
-            .bind(uuid::Uuid::new_v4().to_string())
-            .bind(&h)
-            .bind(event)
-            .bind(payload)
-            .bind(at_ms)
-            .bind(at)
-            .execute(&mut *c)
-            .await?;
+    for chunk in ds.chunks(super::ROWS_PER_INSERT) {
+        let sql = format!(
+            "INSERT INTO webhook_deliveries (id, webhook_id, event, payload, created_at_ms, attempts, next_attempt_at) VALUES {}",
+            super::values_list(chunk.len(), 7)
+        );
+        let mut q = sqlx::query(&sql);
+        for d in chunk {
+            q = q
+                .bind(uuid::Uuid::new_v4().to_string())
+                .bind(d.webhook_id)
+                .bind(d.event)
+                .bind(d.payload)
+                .bind(d.at_ms)
+                .bind(0_i64)
+                .bind(d.at);
+        }
+        q.execute(&mut *c).await?;
     }
     Ok(())
 }

@@ -20,7 +20,7 @@ use std::sync::{Arc, OnceLock};
 
 use tokio::sync::{mpsc, oneshot};
 
-use super::pipeline::{self, IssueCommand, Outcome, Prepared};
+use super::pipeline::{self, IssueCommand, Prepared, StoredAll};
 use super::single::Checked;
 use super::{issued, Issued};
 use crate::auth::Principal;
@@ -137,7 +137,8 @@ async fn committer(app: Issuer, mut rx: mpsc::Receiver<WaitingBox>) {
 
 async fn run_group(app: &Issuer, group: Vec<Queued>) {
     let mut alone = Vec::new();
-    let mut prepared: Vec<(Waiting, Box<InstitutionRow>, Prepared)> = Vec::new();
+    // Per institution (in the order they came): the requests and their prepared issues.
+    let mut prepared: Vec<(InstitutionRow, Vec<Waiting>, Vec<Prepared>)> = Vec::new();
     let failed = async {
         let started = std::time::Instant::now();
         let size = group.len();
@@ -182,10 +183,7 @@ async fn run_group(app: &Issuer, group: Vec<Queued>) {
             }
             .await;
             match step {
-                Ok(ps) => {
-                    let inst = Box::new(inst);
-                    prepared.extend(ws.into_iter().zip(ps).map(|(w, p)| (w, inst.clone(), p)));
-                }
+                Ok(ps) => prepared.push((inst, ws, ps)),
                 Err(e) => {
                     alone.extend(ws);
                     alone.extend(by_inst.flat_map(|(_, items)| items.into_iter().map(|(w, _)| w)));
@@ -193,32 +191,36 @@ async fn run_group(app: &Issuer, group: Vec<Queued>) {
                 }
             }
         }
-        let (waiting, rest): (Vec<_>, Vec<_>) = prepared
-            .drain(..)
-            .map(|(w, inst, p)| (w, (inst, p)))
-            .unzip();
-        let (insts, ps): (Vec<_>, Vec<_>) = rest.into_iter().unzip();
         let prepared_at = started.elapsed();
-        let signed = pipeline::sign_all(ps).await;
+        // All signed at once, whatever their institution; then stored per institution.
+        let mut sizes = Vec::with_capacity(prepared.len());
+        let mut all = Vec::new();
+        let mut stores = Vec::with_capacity(prepared.len());
+        for (inst, ws, ps) in prepared.drain(..) {
+            sizes.push(ps.len());
+            all.extend(ps);
+            stores.push((inst, ws));
+        }
+        let mut signed = pipeline::sign_all(all).await.into_iter();
         let signed_at = started.elapsed();
-        let mut rows = Vec::with_capacity(waiting.len());
-        let mut waiting = waiting.into_iter();
+        let mut rows = Vec::with_capacity(size);
         let mut result = Ok(());
-        for (inst, s) in insts.iter().zip(signed) {
-            let w = waiting.next().expect("one per signed");
-            let stored = match s {
-                Ok(s) => pipeline::store(app, &mut tx, inst, s).await,
+        let mut stores = stores.into_iter().zip(sizes);
+        for ((inst, ws), n) in stores.by_ref() {
+            let batch: Result<Vec<_>, _> = signed.by_ref().take(n).collect();
+            let stored = match batch {
+                Ok(batch) => pipeline::store_all(app, &mut tx, &inst, batch).await,
                 Err(e) => Err(e),
             };
             match stored {
-                Ok(Outcome::Issued(row)) => rows.push((w, row)),
-                Ok(Outcome::KeyTaken) => {
-                    alone.push(w);
+                Ok(StoredAll::Issued(stored)) => rows.extend(ws.into_iter().zip(stored)),
+                Ok(StoredAll::KeyTaken) => {
+                    alone.extend(ws);
                     result = Err(None);
                     break;
                 }
                 Err(e) => {
-                    alone.push(w);
+                    alone.extend(ws);
                     result = Err(Some(e));
                     break;
                 }
@@ -226,7 +228,7 @@ async fn run_group(app: &Issuer, group: Vec<Queued>) {
         }
         if let Err(cause) = result {
             alone.extend(rows.into_iter().map(|(w, _)| w));
-            alone.extend(waiting);
+            alone.extend(stores.flat_map(|((_, ws), _)| ws));
             tx.rollback().await?;
             if let Some(e) = cause {
                 tracing::warn!(error = %e, "a grouped issue failed; the group's requests are issued one by one");
@@ -247,7 +249,7 @@ async fn run_group(app: &Issuer, group: Vec<Queued>) {
         match committed {
             Ok(()) => {
                 for (w, row) in rows {
-                    let _ = w.reply.send(Ok(Reply::Stored(row)));
+                    let _ = w.reply.send(Ok(Reply::Stored(Box::new(row))));
                 }
             }
             Err(e) => {
@@ -260,7 +262,7 @@ async fn run_group(app: &Issuer, group: Vec<Queued>) {
     .await;
     if let Err(e) = failed {
         tracing::warn!(error = %e, "a group of issues failed; its requests are issued one by one");
-        alone.extend(prepared.into_iter().map(|(w, _, _)| w));
+        alone.extend(prepared.into_iter().flat_map(|(_, ws, _)| ws));
     }
     for w in alone {
         let r = super::single::issue_request(app, &w.p, &w.inst_slug, w.req, &w.fingerprint).await;

@@ -14,6 +14,7 @@ use crate::domain::values::IdempotencyKey;
 use crate::error::{IssuerError, OnUnique};
 use crate::institutions::{self, keys};
 use crate::lifecycle::state::CredentialState;
+use crate::notifications::{AchievementNames, IssuedMessage};
 use crate::{secrets, status_lists, Issuer};
 
 /// What is signed.
@@ -94,7 +95,7 @@ fn now_seconds() -> OffsetDateTime {
 #[derive(Debug)]
 pub struct Prepared {
     key: String,
-    unsigned: serde_json::Value,
+    unsigned: Unsigned,
     signing_key: microcred_core::keys::KeyPair,
     options: ProofOptions,
     /// Whether a failure to sign is the caller's (a VC-API document) rather than ours.
@@ -102,6 +103,14 @@ pub struct Prepared {
     issued_at: OffsetDateTime,
     valid_until: Option<OffsetDateTime>,
     rest: Rest,
+}
+
+/// The document to sign, as prepared: ours is written out as JSON and checked against our
+/// schema on the signing pool, off the transaction's path.
+#[derive(Debug)]
+enum Unsigned {
+    Ours(Box<MicroCredential>),
+    Callers(serde_json::Value),
 }
 
 /// The parts of the command that only [`store`] needs.
@@ -123,6 +132,8 @@ pub struct Signed {
     vc_id: String,
     /// The signed credential as stored.
     document: String,
+    /// Its achievement's names, for the learner's message.
+    names: AchievementNames,
     issued_at: OffsetDateTime,
     valid_until: Option<OffsetDateTime>,
     rest: Rest,
@@ -191,23 +202,14 @@ pub async fn prepare_all_signed_by(
                     mc.issued = now_seconds();
                     mc.issuer = issuer.clone().expect("read for our documents");
                     mc.status = status;
-                    let unsigned = mc.to_json();
-                    // Belt and braces: what we sign must pass our own schema.
-                    let errors = microcred_core::schema::validate_credential(&unsigned);
-                    if !errors.is_empty() {
-                        return Err(IssuerError::internal(
-                            format!("credential {}", mc.id),
-                            ModelErrors(errors),
-                        ));
-                    }
                     Ok(Prepared {
                         key,
-                        unsigned,
+                        issued_at: mc.issued,
+                        valid_until: mc.valid_until,
+                        unsigned: Unsigned::Ours(mc),
                         signing_key: signing_key.clone(),
                         options: ProofOptions::assertion(Cryptosuite::EddsaRdfc2022, vm.clone()),
                         callers: false,
-                        issued_at: mc.issued,
-                        valid_until: mc.valid_until,
                         rest,
                     })
                 }
@@ -227,7 +229,7 @@ pub async fn prepare_all_signed_by(
                     options.domain = choice.domain;
                     Ok(Prepared {
                         key,
-                        unsigned: doc,
+                        unsigned: Unsigned::Callers(doc),
                         signing_key: signing_key.clone(),
                         options,
                         callers: true,
@@ -241,25 +243,54 @@ pub async fn prepare_all_signed_by(
         .collect()
 }
 
-/// Step 2, outside any connection: the proof, on the signing pool.
+/// Step 2, outside any connection, on the signing pool: our document written out and checked
+/// against our own schema (belt and braces: what we sign must pass it), then the proof.
 pub async fn sign(p: Prepared) -> Result<Signed, IssuerError> {
-    let what = p.unsigned["id"].as_str().unwrap_or_default().to_owned();
-    let document = crate::signing::sign_text(p.unsigned, p.signing_key, p.options)
-        .await
-        .map_err(|e| {
-            if p.callers {
-                IssuerError::CannotSign(e)
-            } else {
-                IssuerError::internal(format!("credential {what}"), e)
+    let Prepared {
+        key,
+        unsigned,
+        signing_key,
+        options,
+        callers,
+        issued_at,
+        valid_until,
+        rest,
+    } = p;
+    let (vc_id, document, names) = crate::signing::on_pool(move || {
+        let doc = match unsigned {
+            Unsigned::Ours(mc) => {
+                let doc = mc.to_json();
+                let errors = microcred_core::schema::validate_credential(&doc);
+                if !errors.is_empty() {
+                    return Err(IssuerError::internal(
+                        format!("credential {}", mc.id),
+                        ModelErrors(errors),
+                    ));
+                }
+                doc
             }
-        })?;
+            Unsigned::Callers(doc) => doc,
+        };
+        let what = doc["id"].as_str().unwrap_or_default().to_owned();
+        match microcred_core::proof::sign(&doc, &signing_key, &options) {
+            Ok(signed) => Ok((
+                what,
+                serde_json::to_string(&signed).expect("serialisable"),
+                AchievementNames::of(&doc),
+            )),
+            Err(e) if callers => Err(IssuerError::CannotSign(e)),
+            Err(e) => Err(IssuerError::internal(format!("credential {what}"), e)),
+        }
+    })
+    .await?;
     Ok(Signed {
-        key: p.key,
-        vc_id: what,
+        key,
+        vc_id,
         document,
-        issued_at: p.issued_at,
-        valid_until: p.valid_until,
-        rest: p.rest,
+        names,
+        issued_at,
+        valid_until,
+        rest,
     })
 }
 
@@ -267,6 +298,16 @@ pub async fn sign(p: Prepared) -> Result<Signed, IssuerError> {
 /// in the order given.
 pub async fn sign_all(prepared: Vec<Prepared>) -> Vec<Result<Signed, IssuerError>> {
     futures::future::join_all(prepared.into_iter().map(sign)).await
+}
+
+/// How storing ended.
+#[derive(Debug)]
+pub enum StoredAll {
+    /// Every row stored, in the order given.
+    Issued(Vec<CredentialRow>),
+    /// An idempotency key is already stored (by a concurrent request): the transaction must be
+    /// rolled back.
+    KeyTaken,
 }
 
 /// Step 3, in the transaction: the credential row, its webhook and the learner's e-mail.
@@ -278,51 +319,89 @@ pub async fn store(
     inst: &InstitutionRow,
     s: Signed,
 ) -> Result<Outcome, IssuerError> {
-    let Signed {
-        key,
-        vc_id,
-        document,
-        issued_at,
-        valid_until,
-        rest: cmd,
-    } = s;
-    let (idempotency_key, request_hash) = match cmd.idempotency {
-        Some((k, h)) => (Some(k.as_str().to_owned()), Some(h)),
-        None => (None, None),
-    };
-    let row = CredentialRow {
-        id: key,
-        vc_id: vc_id.clone(),
-        code: secrets::new_code(),
-        institution_id: inst.id.clone(),
-        achievement_id: cmd.achievement.as_ref().map(|a| a.0.clone()),
-        achievement_version: cmd.achievement.map(|a| a.1),
-        learner_name: cmd.learner_name,
-        learner_email: cmd.learner_email,
-        idempotency_key,
-        request_hash,
-        document,
-        issued_at: issued_at.unix_timestamp(),
-        valid_until: valid_until.map(|t| t.unix_timestamp()),
-        created_at: db::now(),
-        state: CredentialState::Active.as_str().into(),
-        state_changed_at: None,
-        replaces: cmd.replaces,
-        replaced_by: None,
-        issued_by_token: cmd.actor.token_id,
-        issued_by: cmd.actor.label,
-        holder_epoch: 0,
-    };
-    match db::credentials::insert_credential(c, &row).await {
-        Err(e) if db::unique_violation_on(&e, "idempotency_key") => return Ok(Outcome::KeyTaken),
-        r => r.on_unique("vc_id", || {
-            IssuerError::conflict(format!("a credential with id {vc_id} already exists"))
+    Ok(match store_all(app, c, inst, vec![s]).await? {
+        StoredAll::Issued(mut rows) => Outcome::Issued(Box::new(rows.pop().expect("one"))),
+        StoredAll::KeyTaken => Outcome::KeyTaken,
+    })
+}
+
+/// [`store`] for many credentials of one institution (a group, a batch): the rows, their
+/// webhooks and their e-mails each written by one statement for all.
+pub async fn store_all(
+    app: &Issuer,
+    c: &mut AnyConnection,
+    inst: &InstitutionRow,
+    signed: Vec<Signed>,
+) -> Result<StoredAll, IssuerError> {
+    let created_at = db::now();
+    let mut extra = Vec::with_capacity(signed.len());
+    let rows: Vec<CredentialRow> = signed
+        .into_iter()
+        .map(|s| {
+            let Signed {
+                key,
+                vc_id,
+                document,
+                names,
+                issued_at,
+                valid_until,
+                rest: cmd,
+            } = s;
+            let (idempotency_key, request_hash) = match cmd.idempotency {
+                Some((k, h)) => (Some(k.as_str().to_owned()), Some(h)),
+                None => (None, None),
+            };
+            extra.push((names, cmd.learner_language));
+            CredentialRow {
+                id: key,
+                vc_id,
+                code: secrets::new_code(),
+                institution_id: inst.id.clone(),
+                achievement_id: cmd.achievement.as_ref().map(|a| a.0.clone()),
+                achievement_version: cmd.achievement.map(|a| a.1),
+                learner_name: cmd.learner_name,
+                learner_email: cmd.learner_email,
+                idempotency_key,
+                request_hash,
+                document,
+                issued_at: issued_at.unix_timestamp(),
+                valid_until: valid_until.map(|t| t.unix_timestamp()),
+                created_at,
+                state: CredentialState::Active.as_str().into(),
+                state_changed_at: None,
+                replaces: cmd.replaces,
+                replaced_by: None,
+                issued_by_token: cmd.actor.token_id,
+                issued_by: cmd.actor.label,
+                holder_epoch: 0,
+            }
+        })
+        .collect();
+    match db::credentials::insert_credentials(c, &rows).await {
+        Err(e) if db::unique_violation_on(&e, "idempotency_key") => return Ok(StoredAll::KeyTaken),
+        r => r.on_unique("vc_id", || match rows.as_slice() {
+            [one] => {
+                IssuerError::conflict(format!("a credential with id {} already exists", one.vc_id))
+            }
+            _ => IssuerError::conflict("a credential with one of these ids already exists"),
         })?,
     }
-    crate::notifications::webhooks::queue(app, c, &row, "issued").await?;
-    if let Some(email) = &row.learner_email {
-        crate::notifications::queue_issued(c, inst, &row, email, cmd.learner_language.as_deref())
-            .await?;
+    let refs: Vec<&CredentialRow> = rows.iter().collect();
+    crate::notifications::webhooks::queue_all(app, c, &inst.id, &refs, "issued").await?;
+    let messages: Vec<IssuedMessage<'_>> = rows
+        .iter()
+        .zip(&extra)
+        .filter_map(|(cred, (names, language))| {
+            cred.learner_email.as_deref().map(|email| IssuedMessage {
+                cred,
+                email,
+                language: language.as_deref(),
+                names,
+            })
+        })
+        .collect();
+    if !messages.is_empty() {
+        crate::notifications::queue_issued_all(c, inst, &messages).await?;
     }
-    Ok(Outcome::Issued(Box::new(row)))
+    Ok(StoredAll::Issued(rows))
 }

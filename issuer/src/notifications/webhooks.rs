@@ -121,27 +121,53 @@ pub(crate) async fn queue(
     cred: &CredentialRow,
     state: &str,
 ) -> Result<(), IssuerError> {
+    queue_all(app, c, &cred.institution_id, &[cred], state).await
+}
+
+/// [`queue`] for many credentials of one institution (a group, a batch): its webhooks are read
+/// once, and nothing more is done when it has none.
+pub(crate) async fn queue_all(
+    app: &Issuer,
+    c: &mut AnyConnection,
+    institution_id: &str,
+    creds: &[&CredentialRow],
+    state: &str,
+) -> Result<(), IssuerError> {
+    let hooks = db::institution_webhooks::list_webhook_ids(c, institution_id).await?;
+    if hooks.is_empty() || creds.is_empty() {
+        return Ok(());
+    }
     let event = format!("credential.{state}");
     let now = db::now();
     let now_ms = i64::try_from(time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000)
         .unwrap_or(now * 1000);
-    let payload = serde_json::json!({
-        "event": event,
-        "credentialId": cred.vc_id,
-        "code": cred.code,
-        "verificationUrl": app.urls.verification_page(&cred.code),
-        "learnerName": cred.learner_name,
-        "at": db::rfc3339(now),
-    });
-    db::webhook_deliveries::insert_deliveries(
-        c,
-        &cred.institution_id,
-        &event,
-        &payload.to_string(),
-        now,
-        now_ms,
-    )
-    .await?;
+    let payloads: Vec<String> = creds
+        .iter()
+        .map(|cred| {
+            serde_json::json!({
+                "event": event,
+                "credentialId": cred.vc_id,
+                "code": cred.code,
+                "verificationUrl": app.urls.verification_page(&cred.code),
+                "learnerName": cred.learner_name,
+                "at": db::rfc3339(now),
+            })
+            .to_string()
+        })
+        .collect();
+    let deliveries: Vec<_> = payloads
+        .iter()
+        .flat_map(|payload| {
+            hooks.iter().map(|h| db::webhook_deliveries::NewDelivery {
+                webhook_id: h,
+                event: &event,
+                payload,
+                at: now,
+                at_ms: now_ms,
+            })
+        })
+        .collect();
+    db::webhook_deliveries::insert_deliveries(c, &deliveries).await?;
     Ok(())
 }
 

@@ -11,7 +11,7 @@ use std::collections::HashSet;
 
 use microcred_core::model::ModelError;
 
-use super::super::pipeline::{self, Outcome, Prepared};
+use super::super::pipeline::{self, Prepared, StoredAll};
 use super::super::{command_for, same_request, KEY_REUSED};
 use super::RowState;
 use crate::auth::Actor;
@@ -154,20 +154,24 @@ async fn batch(app: &Issuer, id: &str, attempt: i64, rows: i64) -> Result<Step, 
         .ok_or_else(|| IssuerError::not_found("the job's institution"))?;
     let (mut done, prepared) = prepare_rows(app, &mut tx, &inst, &job, pending).await?;
     let (lines, prepared): (Vec<i64>, Vec<Prepared>) = prepared.into_iter().unzip();
-    for (line, signed) in lines.into_iter().zip(pipeline::sign_all(prepared).await) {
-        match pipeline::store(app, &mut tx, &inst, signed?).await? {
-            Outcome::Issued(row) => done.push(Done {
+    let signed: Vec<_> = pipeline::sign_all(prepared)
+        .await
+        .into_iter()
+        .collect::<Result<_, _>>()?;
+    match pipeline::store_all(app, &mut tx, &inst, signed).await? {
+        StoredAll::Issued(rows) => {
+            done.extend(lines.into_iter().zip(rows).map(|(line, row)| Done {
                 line,
                 state: RowState::Issued,
                 credential_id: Some(row.id),
                 errors: None,
-            }),
-            Outcome::KeyTaken => {
-                // Another request stored a credential under one of these keys meanwhile: run
-                // the batch again, which now finds it.
-                tx.rollback().await?;
-                return Ok(Step::More);
-            }
+            }))
+        }
+        StoredAll::KeyTaken => {
+            // Another request stored a credential under one of these keys meanwhile: run the
+            // batch again, which now finds it.
+            tx.rollback().await?;
+            return Ok(Step::More);
         }
     }
     let count = |s: RowState| done.iter().filter(|d| d.state == s).count() as i64;
