@@ -67,6 +67,8 @@ pub struct Issuer {
     pub(crate) bulk_lease_seconds: i64,
     /// The queue to the group committer of single issues.
     pub(crate) group: issuance::group::GroupCommit,
+    /// Status list indexes picked ahead, for issues signed before their transaction.
+    pub(crate) picks: status_lists::picks::Picks,
 }
 
 impl Issuer {
@@ -81,6 +83,7 @@ impl Issuer {
             insecure_outbound: false,
             bulk_lease_seconds: 30,
             group: issuance::group::GroupCommit::default(),
+            picks: status_lists::picks::Picks::default(),
         }
     }
 

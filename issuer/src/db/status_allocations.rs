@@ -39,6 +39,17 @@ pub async fn insert_status_allocations(
     q.fetch_all(c).await
 }
 
+/// Every index taken in a list.
+pub async fn list_allocated_indexes(
+    c: &mut AnyConnection,
+    list_id: &str,
+) -> Result<Vec<i64>, sqlx::Error> {
+    sqlx::query_scalar("SELECT idx FROM status_allocations WHERE list_id = $1")
+        .bind(list_id)
+        .fetch_all(c)
+        .await
+}
+
 /// A credential's allocations.
 pub async fn list_status_allocations(
     c: &mut AnyConnection,

@@ -1,18 +1,19 @@
-//! Group commit of single issues: each request is checked on its own first (reads only, in
+//! Group commit of single issues. Each request is checked on its own first (reads only, in
 //! parallel with the others: access, idempotency key, achievement, the unsigned credential),
-//! then queues to one committer, which takes every request waiting (at most [`MAX_GROUP`]) and
-//! issues them in one transaction - all prepared together (status entries, one read of each
-//! institution's key), all signed at once (one signature per CPU at a time), all stored - and
-//! answers each after the commit. One commit
-//! (one `fsync` on SQLite) serves the whole group, and the writer is held only to write; every
-//! answer still comes after its credential is committed.
+//! and, when this process can pick its status indexes ahead ([`status_lists::picks`]), it is
+//! signed on its own too, before it queues. One committer then takes every request waiting (at
+//! most [`MAX_GROUP`]) and issues them in one transaction: the picked indexes claimed, the
+//! others allocated, prepared and signed there (one signature per CPU at a time), all stored
+//! by a few statements - and answers each after the commit. One commit (one `fsync` on SQLite)
+//! serves the whole group, and the writer is held mostly to write; every answer still comes
+//! after its credential is committed.
 //!
 //! A request refused by its checks (not found, invalid, a reused idempotency key) is answered
 //! at once and leaves nothing. The committer looks up an idempotency key again inside its
 //! transaction (a request of an earlier group may have stored it since). Anything that goes
-//! wrong after the group started writing - a concurrent instance storing the same idempotency
-//! key, a failure to sign or store - rolls
-//! the whole group back, and each of its requests is then issued alone, as
+//! wrong after the group started writing - a picked index another instance took, a concurrent
+//! instance storing the same idempotency key, a failure to sign or store - rolls the whole
+//! group back, and each of its requests is then issued alone, as
 //! [`super::single::issue_request`] does, so it gets its own answer and a failure stays its own.
 
 use std::collections::HashSet;
@@ -20,13 +21,14 @@ use std::sync::{Arc, OnceLock};
 
 use tokio::sync::{mpsc, oneshot};
 
-use super::pipeline::{self, IssueCommand, Prepared, StoredAll};
+use super::pipeline::{self, IssueCommand, Signed, StoredAll};
 use super::single::Checked;
 use super::{issued, Issued};
 use crate::auth::Principal;
 use crate::db::{self, institutions::InstitutionRow};
 use crate::domain::issuance::IssueRequest;
 use crate::error::IssuerError;
+use crate::status_lists::{self, picks::Pick};
 use crate::Issuer;
 
 /// Most requests issued in one transaction.
@@ -50,11 +52,19 @@ enum Reply {
     Stored(Box<db::credentials::CredentialRow>),
 }
 
-/// A request checked before it queued: its institution and the command that issues it.
+/// A request checked before it queued: its institution and what is left to do.
 struct Queued {
     w: Waiting,
     inst: InstitutionRow,
-    cmd: IssueCommand,
+    work: Work,
+}
+
+/// What the committer still does for a request.
+enum Work {
+    /// Allocate, prepare, sign and store.
+    Issue(Box<IssueCommand>),
+    /// Claim its picked indexes and store: it is signed.
+    Store(Box<Signed>, Vec<Pick>),
 }
 
 /// The queue to the committer, started on first use.
@@ -88,12 +98,25 @@ pub async fn issue(
         })
         .clone();
     // The checks read only: each request runs them on its own (in parallel, on a read
-    // connection), so that the committer's transaction holds the writer only to write.
-    let (inst, cmd) = {
+    // connection), and signs its credential when its status indexes can be picked ahead, so
+    // that the committer's transaction holds the writer mostly to write.
+    let (inst, work) = {
         let mut c = app.db.read().await?;
-        match super::single::check(app, &mut c, p, inst_slug, &req, fingerprint).await? {
-            Checked::Replayed(r) => return Ok(r),
-            Checked::Ready(inst, cmd) => (inst, cmd),
+        let (inst, cmd) =
+            match super::single::check(app, &mut c, p, inst_slug, &req, fingerprint).await? {
+                Checked::Replayed(r) => return Ok(r),
+                Checked::Ready(inst, cmd) => (inst, cmd),
+            };
+        match app.picks.pick(app, &mut c, &inst).await? {
+            Some(picks) => {
+                let signer = crate::institutions::keys::active_key(app, &mut c, &inst).await?;
+                drop(c);
+                let key = crate::secrets::new_id();
+                let prepared = pipeline::prepare_picked(app, &inst, *cmd, signer, key, &picks)?;
+                let signed = pipeline::sign(prepared).await?;
+                (inst, Work::Store(Box::new(signed), picks))
+            }
+            None => (inst, Work::Issue(cmd)),
         }
     };
     let (reply, answer) = oneshot::channel();
@@ -106,7 +129,7 @@ pub async fn issue(
             reply,
         },
         inst: *inst,
-        cmd: *cmd,
+        work,
     };
     if let Err(mpsc::error::SendError(WaitingBox(q))) =
         queue.send(WaitingBox(Box::new(queued))).await
@@ -135,19 +158,36 @@ async fn committer(app: Issuer, mut rx: mpsc::Receiver<WaitingBox>) {
     }
 }
 
+/// One institution's part of a group: the requests to sign here and those signed already.
+struct Part {
+    inst: InstitutionRow,
+    issue: Vec<(Waiting, IssueCommand)>,
+    store: Vec<(Waiting, Signed, Vec<Pick>)>,
+}
+
+impl Part {
+    fn waiting(self) -> impl Iterator<Item = Waiting> {
+        self.issue
+            .into_iter()
+            .map(|(w, _)| w)
+            .chain(self.store.into_iter().map(|(w, _, _)| w))
+    }
+}
+
 async fn run_group(app: &Issuer, group: Vec<Queued>) {
     let mut alone = Vec::new();
-    // Per institution (in the order they came): the requests and their prepared issues.
-    let mut prepared: Vec<(InstitutionRow, Vec<Waiting>, Vec<Prepared>)> = Vec::new();
+    // The requests waiting for the outcome of the transaction (those it stored, at the end).
+    let mut held: Vec<Waiting> = Vec::new();
     let failed = async {
         let started = std::time::Instant::now();
         let size = group.len();
         let mut tx = app.db.write().await?;
         let writing = started.elapsed();
         let mut keys = HashSet::new();
-        // The requests to issue, by institution (in the order they came).
-        let mut by_inst: Vec<(InstitutionRow, Vec<(Waiting, IssueCommand)>)> = Vec::new();
-        for Queued { w, inst, cmd } in group {
+        // By institution, in the order they came.
+        let mut parts: Vec<Part> = Vec::new();
+        let mut group = group.into_iter();
+        while let Some(Queued { w, inst, work }) = group.next() {
             if let Some(key) = &w.req.idempotency_key {
                 // A second request of the group with the same key is issued after it, alone
                 // (it then finds the first one's credential).
@@ -156,84 +196,126 @@ async fn run_group(app: &Issuer, group: Vec<Queued>) {
                     continue;
                 }
                 // Stored since the request was checked (by a request of an earlier group).
-                if let Some(existing) = db::credentials::find_credential_by_idempotency_key(
+                let found = db::credentials::find_credential_by_idempotency_key(
                     &mut tx,
                     &inst.id,
                     key.as_str(),
                 )
-                .await?
-                {
-                    let _ = w
-                        .reply
-                        .send(super::single::replay(app, &existing, &w.fingerprint).map(Reply::Ready));
-                    continue;
+                .await;
+                match found {
+                    Ok(Some(existing)) => {
+                        let _ = w.reply.send(
+                            super::single::replay(app, &existing, &w.fingerprint).map(Reply::Ready),
+                        );
+                        continue;
+                    }
+                    Ok(None) => {}
+                    Err(e) => {
+                        held.push(w);
+                        held.extend(group.map(|q| q.w));
+                        held.extend(parts.into_iter().flat_map(Part::waiting));
+                        return Err(e.into());
+                    }
                 }
             }
-            match by_inst.iter_mut().find(|(i, _)| i.id == inst.id) {
-                Some((_, items)) => items.push((w, cmd)),
-                None => by_inst.push((inst, vec![(w, cmd)])),
+            let i = match parts.iter().position(|part| part.inst.id == inst.id) {
+                Some(i) => i,
+                None => {
+                    parts.push(Part {
+                        inst,
+                        issue: Vec::new(),
+                        store: Vec::new(),
+                    });
+                    parts.len() - 1
+                }
+            };
+            match work {
+                Work::Issue(cmd) => parts[i].issue.push((w, *cmd)),
+                Work::Store(signed, picks) => parts[i].store.push((w, *signed, picks)),
             }
         }
-        let mut by_inst = by_inst.into_iter();
-        while let Some((inst, items)) = by_inst.next() {
-            let (ws, cmds): (Vec<_>, Vec<_>) = items.into_iter().unzip();
-            let step = async {
-                let signer = crate::institutions::keys::active_key(app, &mut tx, &inst).await?;
-                pipeline::prepare_all_signed_by(app, &mut tx, &inst, cmds, signer).await
-            }
-            .await;
-            match step {
-                Ok(ps) => prepared.push((inst, ws, ps)),
-                Err(e) => {
-                    alone.extend(ws);
-                    alone.extend(by_inst.flat_map(|(_, items)| items.into_iter().map(|(w, _)| w)));
-                    return Err(e);
+        // Per institution: the picked indexes claimed, the others allocated and prepared.
+        // Every request is held first, so that a failure below leaves none unanswered.
+        let parts: Vec<_> = parts
+            .into_iter()
+            .map(|Part { inst, issue, store }| {
+                let mut cmds = Vec::with_capacity(issue.len());
+                for (w, cmd) in issue {
+                    held.push(w);
+                    cmds.push(cmd);
                 }
+                let mut signed = Vec::with_capacity(store.len());
+                let mut picks = Vec::with_capacity(store.len());
+                for (w, s, p) in store {
+                    held.push(w);
+                    signed.push(s);
+                    picks.push(p);
+                }
+                (inst, cmds, signed, picks)
+            })
+            .collect();
+        let mut ready = Vec::with_capacity(parts.len());
+        let mut claims_failed = false;
+        for (inst, cmds, signed, picks) in parts {
+            if !claims_failed {
+                let claims: Vec<(&Pick, &str)> = signed
+                    .iter()
+                    .zip(&picks)
+                    .flat_map(|(s, ps)| ps.iter().map(|p| (p, s.key())))
+                    .collect();
+                claims_failed = !status_lists::claim_picks(app, &mut tx, &inst, &claims).await?;
             }
+            let prepared = if cmds.is_empty() || claims_failed {
+                Vec::new()
+            } else {
+                let signer = crate::institutions::keys::active_key(app, &mut tx, &inst).await?;
+                pipeline::prepare_all_signed_by(app, &mut tx, &inst, cmds, signer).await?
+            };
+            ready.push((inst, prepared, signed));
+        }
+        if claims_failed {
+            // Another instance took a picked index: the list is read again on the next pick,
+            // and these are issued the usual way.
+            tx.rollback().await?;
+            return Ok::<_, IssuerError>(());
         }
         let prepared_at = started.elapsed();
-        // All signed at once, whatever their institution; then stored per institution.
-        let mut sizes = Vec::with_capacity(prepared.len());
-        let mut all = Vec::new();
-        let mut stores = Vec::with_capacity(prepared.len());
-        for (inst, ws, ps) in prepared.drain(..) {
-            sizes.push(ps.len());
-            all.extend(ps);
-            stores.push((inst, ws));
-        }
-        let mut signed = pipeline::sign_all(all).await.into_iter();
+        // All left to sign signed at once, whatever their institution; then stored per
+        // institution (those signed here after those signed before, as `held` has them).
+        let sizes: Vec<usize> = ready.iter().map(|(_, p, _)| p.len()).collect();
+        let mut fresh = pipeline::sign_all(ready.iter_mut().flat_map(|(_, p, _)| p.drain(..)).collect())
+            .await
+            .into_iter();
         let signed_at = started.elapsed();
         let mut rows = Vec::with_capacity(size);
-        let mut result = Ok(());
-        let mut stores = stores.into_iter().zip(sizes);
-        for ((inst, ws), n) in stores.by_ref() {
-            let batch: Result<Vec<_>, _> = signed.by_ref().take(n).collect();
+        let mut cause = None;
+        for ((inst, _, before), n) in ready.into_iter().zip(sizes) {
+            let batch: Result<Vec<_>, _> = fresh.by_ref().take(n).collect();
             let stored = match batch {
-                Ok(batch) => pipeline::store_all(app, &mut tx, &inst, batch).await,
+                Ok(mut batch) => {
+                    batch.extend(before);
+                    pipeline::store_all(app, &mut tx, &inst, batch).await
+                }
                 Err(e) => Err(e),
             };
             match stored {
-                Ok(StoredAll::Issued(stored)) => rows.extend(ws.into_iter().zip(stored)),
+                Ok(StoredAll::Issued(stored)) => rows.extend(stored),
                 Ok(StoredAll::KeyTaken) => {
-                    alone.extend(ws);
-                    result = Err(None);
+                    cause = Some(None);
                     break;
                 }
                 Err(e) => {
-                    alone.extend(ws);
-                    result = Err(Some(e));
+                    cause = Some(Some(e));
                     break;
                 }
             }
         }
-        if let Err(cause) = result {
-            alone.extend(rows.into_iter().map(|(w, _)| w));
-            alone.extend(stores.flat_map(|((_, ws), _)| ws));
+        if let Some(cause) = cause {
             tx.rollback().await?;
             if let Some(e) = cause {
                 tracing::warn!(error = %e, "a grouped issue failed; the group's requests are issued one by one");
             }
-            return Ok::<_, IssuerError>(());
+            return Ok(());
         }
         let stored_at = started.elapsed();
         let committed = tx.commit().await;
@@ -248,13 +330,12 @@ async fn run_group(app: &Issuer, group: Vec<Queued>) {
         );
         match committed {
             Ok(()) => {
-                for (w, row) in rows {
+                for (w, row) in held.drain(..).zip(rows) {
                     let _ = w.reply.send(Ok(Reply::Stored(Box::new(row))));
                 }
             }
             Err(e) => {
                 tracing::warn!(error = %e, "a group commit failed; its requests are issued one by one");
-                alone.extend(rows.into_iter().map(|(w, _)| w));
             }
         }
         Ok(())
@@ -262,8 +343,9 @@ async fn run_group(app: &Issuer, group: Vec<Queued>) {
     .await;
     if let Err(e) = failed {
         tracing::warn!(error = %e, "a group of issues failed; its requests are issued one by one");
-        alone.extend(prepared.into_iter().flat_map(|(_, ws, _)| ws));
     }
+    // Whatever was not answered (the transaction rolled back or failed) is issued alone.
+    alone.extend(held);
     for w in alone {
         let r = super::single::issue_request(app, &w.p, &w.inst_slug, w.req, &w.fingerprint).await;
         let _ = w.reply.send(r.map(Reply::Ready));

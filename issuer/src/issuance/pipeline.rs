@@ -3,8 +3,9 @@
 //! Every entry point (single, bulk, VC-API, renewal, correction) only builds an
 //! [`IssueCommand`] and calls [`issue_in`].
 
-use microcred_core::model::{MicroCredential, ModelErrors};
+use microcred_core::model::{AwardingBody, MicroCredential, ModelErrors};
 use microcred_core::proof::{Cryptosuite, ProofOptions};
+use microcred_core::status::StatusListEntry;
 use sqlx::AnyConnection;
 use time::OffsetDateTime;
 
@@ -125,6 +126,13 @@ struct Rest {
     actor: Actor,
 }
 
+impl Signed {
+    /// The credential's internal key.
+    pub fn key(&self) -> &str {
+        &self.key
+    }
+}
+
 /// A prepared issue with its proof, ready to be stored.
 #[derive(Debug)]
 pub struct Signed {
@@ -186,61 +194,90 @@ pub async fn prepare_all_signed_by(
     cmds.into_iter()
         .zip(keys)
         .zip(statuses)
-        .map(|((cmd, key), status)| {
-            let rest = Rest {
-                achievement: cmd.achievement,
-                learner_name: cmd.learner_name,
-                learner_email: cmd.learner_email,
-                learner_language: cmd.learner_language,
-                idempotency: cmd.idempotency,
-                replaces: cmd.replaces,
-                actor: cmd.actor,
-            };
-            match cmd.document {
-                Document::Ours(mut mc) => {
-                    mc.id = secrets::new_credential_id();
-                    mc.issued = now_seconds();
-                    mc.issuer = issuer.clone().expect("read for our documents");
-                    mc.status = status;
-                    Ok(Prepared {
-                        key,
-                        issued_at: mc.issued,
-                        valid_until: mc.valid_until,
-                        unsigned: Unsigned::Ours(mc),
-                        signing_key: signing_key.clone(),
-                        options: ProofOptions::assertion(Cryptosuite::EddsaRdfc2022, vm.clone()),
-                        callers: false,
-                        rest,
-                    })
-                }
-                Document::Callers(mut doc, choice) => {
-                    let obj = doc
-                        .as_object_mut()
-                        .expect("checked by the VC-API entry point");
-                    obj.insert(
-                        "credentialStatus".into(),
-                        serde_json::to_value(status).expect("serialisable"),
-                    );
-                    let mut options = ProofOptions::assertion(choice.cryptosuite, vm.clone());
-                    if let Some(t) = choice.created {
-                        options.created = t;
-                    }
-                    options.challenge = choice.challenge;
-                    options.domain = choice.domain;
-                    Ok(Prepared {
-                        key,
-                        unsigned: Unsigned::Callers(doc),
-                        signing_key: signing_key.clone(),
-                        options,
-                        callers: true,
-                        issued_at: now_seconds(),
-                        valid_until: None,
-                        rest,
-                    })
-                }
-            }
-        })
+        .map(|((cmd, key), status)| ready(issuer.as_ref(), cmd, key, status, &signing_key, &vm))
         .collect()
+}
+
+/// [`prepare`] of a single issue whose status entries were picked ahead
+/// ([`status_lists::picks`]): no transaction is needed; the picks are claimed when it is
+/// stored. `key` is the credential's internal key, which the claims name.
+pub fn prepare_picked(
+    app: &Issuer,
+    inst: &InstitutionRow,
+    cmd: IssueCommand,
+    (signing_key, vm): (microcred_core::keys::KeyPair, String),
+    key: String,
+    picks: &[status_lists::picks::Pick],
+) -> Result<Prepared, IssuerError> {
+    let issuer = match cmd.document {
+        Document::Ours(_) => Some(institutions::awarding_body(app, inst)?),
+        Document::Callers(..) => None,
+    };
+    let status = picks.iter().map(|p| p.entry.clone()).collect();
+    ready(issuer.as_ref(), cmd, key, status, &signing_key, &vm)
+}
+
+/// One command made ready to sign, with its internal key and status entries.
+fn ready(
+    issuer: Option<&AwardingBody>,
+    cmd: IssueCommand,
+    key: String,
+    status: Vec<StatusListEntry>,
+    signing_key: &microcred_core::keys::KeyPair,
+    vm: &str,
+) -> Result<Prepared, IssuerError> {
+    let rest = Rest {
+        achievement: cmd.achievement,
+        learner_name: cmd.learner_name,
+        learner_email: cmd.learner_email,
+        learner_language: cmd.learner_language,
+        idempotency: cmd.idempotency,
+        replaces: cmd.replaces,
+        actor: cmd.actor,
+    };
+    match cmd.document {
+        Document::Ours(mut mc) => {
+            mc.id = secrets::new_credential_id();
+            mc.issued = now_seconds();
+            mc.issuer = issuer.cloned().expect("read for our documents");
+            mc.status = status;
+            Ok(Prepared {
+                key,
+                issued_at: mc.issued,
+                valid_until: mc.valid_until,
+                unsigned: Unsigned::Ours(mc),
+                signing_key: signing_key.clone(),
+                options: ProofOptions::assertion(Cryptosuite::EddsaRdfc2022, vm.to_owned()),
+                callers: false,
+                rest,
+            })
+        }
+        Document::Callers(mut doc, choice) => {
+            let obj = doc
+                .as_object_mut()
+                .expect("checked by the VC-API entry point");
+            obj.insert(
+                "credentialStatus".into(),
+                serde_json::to_value(status).expect("serialisable"),
+            );
+            let mut options = ProofOptions::assertion(choice.cryptosuite, vm.to_owned());
+            if let Some(t) = choice.created {
+                options.created = t;
+            }
+            options.challenge = choice.challenge;
+            options.domain = choice.domain;
+            Ok(Prepared {
+                key,
+                unsigned: Unsigned::Callers(doc),
+                signing_key: signing_key.clone(),
+                options,
+                callers: true,
+                issued_at: now_seconds(),
+                valid_until: None,
+                rest,
+            })
+        }
+    }
 }
 
 /// Step 2, outside any connection, on the signing pool: our document written out and checked

@@ -5,6 +5,8 @@
 //! impossible to hand out twice, whatever the number of instances); a list re-signed by the
 //! institution on every change, inside the transaction that changes the credential.
 
+pub mod picks;
+
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use microcred_core::proof::{Cryptosuite, ProofOptions};
@@ -26,7 +28,7 @@ use crate::{secrets, Issuer};
 /// Bits per status list (the specification's minimum, 16 KiB).
 pub const LIST_SIZE: i64 = 131_072;
 /// A list counts as full at 90 % so that random picks stay quick.
-const FULL_AT: i64 = LIST_SIZE / 10 * 9;
+pub(crate) const FULL_AT: i64 = LIST_SIZE / 10 * 9;
 /// Verifiers may cache a list this long (`ttl`, and `Cache-Control: max-age`): a withdrawal is
 /// visible everywhere within a minute.
 pub const LIST_TTL_SECONDS: u64 = 60;
@@ -106,6 +108,35 @@ async fn open_list(
     Err(IssuerError::conflict("could not open a status list; retry"))
 }
 
+/// Claims indexes picked ahead ([`picks`]) for credentials of one institution (`(pick,
+/// credential key)`), in the storing transaction: per list, one statement claims them and one
+/// counts them. False when one was taken meanwhile (by another instance): the transaction must
+/// then be rolled back, and the institution's lists are read again on the next pick.
+pub async fn claim_picks(
+    app: &Issuer,
+    c: &mut AnyConnection,
+    inst: &InstitutionRow,
+    picks: &[(&picks::Pick, &str)],
+) -> Result<bool, IssuerError> {
+    let mut lists: Vec<(&str, Vec<(i64, &str)>)> = Vec::new();
+    for (p, key) in picks {
+        match lists.iter_mut().find(|(id, _)| *id == p.list_id) {
+            Some((_, claims)) => claims.push((p.idx, key)),
+            None => lists.push((&p.list_id, vec![(p.idx, key)])),
+        }
+    }
+    for (list_id, claims) in lists {
+        let claimed =
+            db::status_allocations::insert_status_allocations(c, list_id, &claims).await?;
+        if claimed.len() != claims.len() {
+            app.picks.forget(&inst.id);
+            return Ok(false);
+        }
+        db::status_lists::add_allocated(c, list_id, claimed.len() as i64).await?;
+    }
+    Ok(true)
+}
+
 /// Allocates, for each stored credential of `credential_keys` (our internal keys) of one
 /// institution (a group or a batch, or one), a random never-used index in a revocation list and
 /// in a suspension list. Runs inside the issuing transaction: if the issue fails, the indexes
@@ -145,6 +176,8 @@ pub async fn allocate_many(
                     .collect();
             if !taken.is_empty() {
                 db::status_lists::add_allocated(c, &list.id, taken.len() as i64).await?;
+                app.picks
+                    .note(&list.id, &taken.iter().copied().collect::<Vec<_>>());
                 missed = 0;
             }
             let url = app
