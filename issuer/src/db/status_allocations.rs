@@ -39,6 +39,26 @@ pub async fn insert_status_allocations(
     q.fetch_all(c).await
 }
 
+/// Claims indexes of several lists for credentials (`(list id, idx, credential key)`, distinct)
+/// in one statement; the `(list id, idx)` claimed (those already taken are not).
+pub async fn insert_status_allocations_in_lists(
+    c: &mut AnyConnection,
+    claims: &[(&str, i64, &str)],
+) -> Result<Vec<(String, i64)>, sqlx::Error> {
+    if claims.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "INSERT INTO status_allocations (list_id, idx, credential_id) VALUES {} ON CONFLICT (list_id, idx) DO NOTHING RETURNING list_id, idx",
+        super::values_list(claims.len(), 3)
+    );
+    let mut q = sqlx::query_as(&sql);
+    for (list, idx, key) in claims {
+        q = q.bind(*list).bind(*idx).bind(*key);
+    }
+    q.fetch_all(c).await
+}
+
 /// Every index taken in a list.
 pub async fn list_allocated_indexes(
     c: &mut AnyConnection,

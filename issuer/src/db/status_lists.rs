@@ -140,6 +140,32 @@ pub async fn add_allocated(c: &mut AnyConnection, id: &str, n: i64) -> Result<()
     Ok(())
 }
 
+/// Counts `n` more allocations in each list of `(id, n)`, in one statement.
+pub async fn add_allocated_in_lists(
+    c: &mut AnyConnection,
+    counts: &[(&str, i64)],
+) -> Result<(), sqlx::Error> {
+    if counts.is_empty() {
+        return Ok(());
+    }
+    let cases: String = (0..counts.len())
+        .map(|i| format!(" WHEN ${} THEN ${}", 2 * i + 1, 2 * i + 2))
+        .collect();
+    let ids = (0..counts.len())
+        .map(|i| format!("${}", 2 * i + 1))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = format!(
+        "UPDATE status_lists SET allocated = allocated + CASE id{cases} ELSE 0 END WHERE id IN ({ids})"
+    );
+    let mut q = sqlx::query(&sql);
+    for (id, n) in counts {
+        q = q.bind(*id).bind(*n);
+    }
+    q.execute(c).await?;
+    Ok(())
+}
+
 /// Marks a list full (no more allocations from it).
 pub async fn fill_status_list(c: &mut AnyConnection, id: &str) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE status_lists SET allocated = size WHERE id = $1")

@@ -109,31 +109,32 @@ async fn open_list(
 }
 
 /// Claims indexes picked ahead ([`picks`]) for credentials of one institution (`(pick,
-/// credential key)`), in the storing transaction: per list, one statement claims them and one
-/// counts them. False when one was taken meanwhile (by another instance): the transaction must
-/// then be rolled back, and the institution's lists are read again on the next pick.
+/// credential key)`), in the storing transaction: one statement claims them all, one counts
+/// them. False when one was taken meanwhile (by another instance): the transaction must then
+/// be rolled back, and the institution's lists are read again on the next pick.
 pub async fn claim_picks(
     app: &Issuer,
     c: &mut AnyConnection,
     inst: &InstitutionRow,
     picks: &[(&picks::Pick, &str)],
 ) -> Result<bool, IssuerError> {
-    let mut lists: Vec<(&str, Vec<(i64, &str)>)> = Vec::new();
-    for (p, key) in picks {
-        match lists.iter_mut().find(|(id, _)| *id == p.list_id) {
-            Some((_, claims)) => claims.push((p.idx, key)),
-            None => lists.push((&p.list_id, vec![(p.idx, key)])),
+    let claims: Vec<(&str, i64, &str)> = picks
+        .iter()
+        .map(|(p, key)| (p.list_id.as_str(), p.idx, *key))
+        .collect();
+    let claimed = db::status_allocations::insert_status_allocations_in_lists(c, &claims).await?;
+    if claimed.len() != claims.len() {
+        app.picks.forget(&inst.id);
+        return Ok(false);
+    }
+    let mut counts: Vec<(&str, i64)> = Vec::new();
+    for (list, _, _) in &claims {
+        match counts.iter_mut().find(|(id, _)| id == list) {
+            Some((_, n)) => *n += 1,
+            None => counts.push((list, 1)),
         }
     }
-    for (list_id, claims) in lists {
-        let claimed =
-            db::status_allocations::insert_status_allocations(c, list_id, &claims).await?;
-        if claimed.len() != claims.len() {
-            app.picks.forget(&inst.id);
-            return Ok(false);
-        }
-        db::status_lists::add_allocated(c, list_id, claimed.len() as i64).await?;
-    }
+    db::status_lists::add_allocated_in_lists(c, &counts).await?;
     Ok(true)
 }
 
