@@ -287,3 +287,141 @@ fn base64_of_zero_bits() -> String {
     use base64::Engine;
     base64::engine::general_purpose::STANDARD.encode(vec![0u8; 131_072 / 8])
 }
+
+/// Each credential's `credentialStatus` entries, as `(list URL, index)`, and its allocations in
+/// the database, as `(list number, index)`, sorted by purpose.
+async fn indexes_of(w: &World, vc_id: &str) -> (Vec<(String, i64)>, Vec<(i64, i64)>) {
+    let (key, doc): (String, String) =
+        sqlx::query_as("SELECT id, document FROM credentials WHERE vc_id = $1")
+            .bind(vc_id)
+            .fetch_one(&w.db.pool)
+            .await
+            .unwrap();
+    let doc: serde_json::Value = serde_json::from_str(&doc).unwrap();
+    let mut carried: Vec<(String, String, i64)> = doc["credentialStatus"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["statusPurpose"].as_str().unwrap().to_owned(),
+                e["statusListCredential"].as_str().unwrap().to_owned(),
+                e["statusListIndex"].as_str().unwrap().parse().unwrap(),
+            )
+        })
+        .collect();
+    carried.sort();
+    let stored: Vec<(String, i64, i64)> = sqlx::query_as(
+        "SELECT l.purpose, l.list_number, a.idx FROM status_allocations a \
+         JOIN status_lists l ON l.id = a.list_id WHERE a.credential_id = $1 ORDER BY l.purpose",
+    )
+    .bind(&key)
+    .fetch_all(&w.db.pool)
+    .await
+    .unwrap();
+    (
+        carried.into_iter().map(|(_, url, i)| (url, i)).collect(),
+        stored.into_iter().map(|(_, n, i)| (n, i)).collect(),
+    )
+}
+
+both_backends!(
+    every_credential_carries_the_indexes_stored_for_it,
+    |backend: Backend| async move {
+        let w = World::new(backend).await;
+        let tasks = (0..24).map(|i| {
+            let (issuer, p) = (w.issuer.clone(), w.registrar.clone());
+            tokio::spawn(async move {
+                single::issue(
+                    &issuer,
+                    &p,
+                    "ase",
+                    request(&format!("l{i}@example.md")),
+                    None,
+                )
+                .await
+            })
+        });
+        let mut seen = std::collections::HashSet::new();
+        for r in futures::future::join_all(tasks).await {
+            let issued = r.unwrap().unwrap();
+            let (carried, stored) = indexes_of(&w, &issued.id).await;
+            assert_eq!(stored.len(), 2, "a revocation and a suspension index");
+            for ((url, i), (n, j)) in carried.iter().zip(&stored) {
+                assert_eq!(i, j, "the signed index is the one stored");
+                assert!(url.ends_with(&format!("/{n}")), "{url} is list {n}");
+                assert!(seen.insert((url.clone(), *i)), "{url}#{i} given twice");
+            }
+        }
+        assert_eq!(w.count("status_allocations").await, 48);
+    }
+);
+
+both_backends!(
+    an_index_another_instance_took_after_it_was_picked_is_never_given_twice,
+    |backend: Backend| async move {
+        let w = World::new(backend).await;
+        // Two issues: the lists exist and this process knows them (it picks from them).
+        let first = single::issue(
+            &w.issuer,
+            &w.registrar,
+            "ase",
+            request("a@example.md"),
+            None,
+        )
+        .await
+        .unwrap();
+        single::issue(
+            &w.issuer,
+            &w.registrar,
+            "ase",
+            request("b@example.md"),
+            None,
+        )
+        .await
+        .unwrap();
+        // Another instance takes every free index of both lists meanwhile.
+        let first_key: String = sqlx::query_scalar("SELECT id FROM credentials WHERE vc_id = $1")
+            .bind(&first.id)
+            .fetch_one(&w.db.pool)
+            .await
+            .unwrap();
+        let lists: Vec<String> = sqlx::query_scalar("SELECT id FROM status_lists")
+            .fetch_all(&w.db.pool)
+            .await
+            .unwrap();
+        assert_eq!(lists.len(), 2);
+        for list in &lists {
+            sqlx::query(
+                "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 131071) \
+                 INSERT INTO status_allocations (list_id, idx, credential_id) \
+                 SELECT $1, i, $2 FROM n WHERE true ON CONFLICT (list_id, idx) DO NOTHING",
+            )
+            .bind(list)
+            .bind(&first_key)
+            .execute(&w.db.pool)
+            .await
+            .unwrap();
+        }
+        // This process still believes those indexes free: its picks fail to claim, and the
+        // credentials are issued from new lists, each index its own.
+        for i in 0..3 {
+            let issued = single::issue(
+                &w.issuer,
+                &w.registrar,
+                "ase",
+                request(&format!("c{i}@example.md")),
+                None,
+            )
+            .await
+            .unwrap();
+            let (carried, stored) = indexes_of(&w, &issued.id).await;
+            assert_eq!(stored.len(), 2);
+            for ((url, i), (n, j)) in carried.iter().zip(&stored) {
+                assert_eq!(i, j);
+                assert_eq!(*n, 2, "from the next list: {url}");
+                assert!(url.ends_with("/2"), "{url}");
+            }
+        }
+    }
+);
