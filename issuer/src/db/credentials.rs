@@ -55,7 +55,7 @@ pub async fn insert_credentials(
             "INSERT INTO credentials ({COLUMNS}) VALUES {}",
             super::values_list(chunk.len(), 21)
         );
-        let mut q = sqlx::query(&sql);
+        let mut q = sqlx::query(&sql).persistent(false);
         for r in chunk {
             q = q
                 .bind(&r.id)

@@ -33,7 +33,7 @@ pub async fn insert_notifications(
             "INSERT INTO notifications (id, institution_id, recipient, kind, payload, created_at) VALUES {}",
             super::values_list(chunk.len(), 6)
         );
-        let mut q = sqlx::query(&sql);
+        let mut q = sqlx::query(&sql).persistent(false);
         for n in chunk {
             q = q
                 .bind(n.id)

@@ -43,7 +43,7 @@ pub async fn insert_deliveries(
             "INSERT INTO webhook_deliveries (id, webhook_id, event, payload, created_at_ms, attempts, next_attempt_at) VALUES {}",
             super::values_list(chunk.len(), 7)
         );
-        let mut q = sqlx::query(&sql);
+        let mut q = sqlx::query(&sql).persistent(false);
         for d in chunk {
             q = q
                 .bind(uuid::Uuid::new_v4().to_string())
