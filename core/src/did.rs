@@ -176,6 +176,47 @@ pub trait DidResolver: Send + Sync {
     fn resolve<'a>(&'a self, did: &'a Did) -> ResolveFuture<'a>;
 }
 
+/// A resolver that resolves each DID once and answers the same document again after that:
+/// for one verification (a credential's proof and the proofs of its status lists name the
+/// same issuer), so that it sees one document per DID and looks each up once.
+pub struct ResolveOnce<'r> {
+    inner: &'r dyn DidResolver,
+    seen: std::sync::Mutex<Vec<(String, Result<DidDocument, ResolveError>)>>,
+}
+
+impl<'r> ResolveOnce<'r> {
+    /// Remembers what `inner` answers.
+    pub fn new(inner: &'r dyn DidResolver) -> Self {
+        Self {
+            inner,
+            seen: std::sync::Mutex::new(Vec::new()),
+        }
+    }
+}
+
+impl DidResolver for ResolveOnce<'_> {
+    fn resolve<'a>(&'a self, did: &'a Did) -> ResolveFuture<'a> {
+        Box::pin(async move {
+            let known = self
+                .seen
+                .lock()
+                .expect("never poisoned")
+                .iter()
+                .find(|(d, _)| d == did.as_str())
+                .map(|(_, r)| r.clone());
+            if let Some(r) = known {
+                return r;
+            }
+            let r = self.inner.resolve(did).await;
+            self.seen
+                .lock()
+                .expect("never poisoned")
+                .push((did.as_str().to_owned(), r.clone()));
+            r
+        })
+    }
+}
+
 /// Resolves `did:key` (Ed25519) from the DID itself.
 pub fn resolve_did_key(did: &Did) -> Result<DidDocument, ResolveError> {
     let mb = did

@@ -176,6 +176,9 @@ pub async fn verify_credential(
     status: &dyn StatusListSource,
     now: OffsetDateTime,
 ) -> VerificationReport {
+    // One document per DID for the whole verification (the credential's proof and its status
+    // lists' proofs name the same issuer).
+    let resolver = &crate::did::ResolveOnce::new(resolver);
     let mut checks = Vec::new();
     let issuer = issuer_id(doc);
 

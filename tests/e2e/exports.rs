@@ -558,8 +558,10 @@ both_backends!(
         ));
 
         let r = app.http.get(&url).bearer_auth(&token).send().await.unwrap();
-        assert_eq!(r.status(), StatusCode::OK);
-        let sealed: Value = r.json().await.unwrap();
+        let status = r.status();
+        let body = r.text().await.unwrap();
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let sealed: Value = serde_json::from_str(&body).unwrap();
         assert_eq!(tsa.tokens_issued(), 1);
         // The unsigned header holds the token as the EU's DSS writes it (baseline T).
         let etsi_u = sealed["signatures"][0]["header"]["etsiU"]

@@ -72,17 +72,20 @@ pub async fn find_latest_status_list_head(
     .await
 }
 
-/// A list by institution, purpose and number.
-pub async fn find_status_list(
+/// A published list's signed document, id and version, by its institution's slug, purpose and
+/// number (what its public URL names), in one statement.
+pub async fn find_status_list_document(
     c: &mut AnyConnection,
-    institution_id: &str,
+    slug: &str,
     purpose: &str,
     number: i64,
-) -> Result<Option<StatusListRow>, sqlx::Error> {
-    sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM status_lists WHERE institution_id = $1 AND purpose = $2 AND list_number = $3"
-    ))
-    .bind(institution_id)
+) -> Result<Option<(String, i64, String)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT l.id, l.version, l.document FROM status_lists l \
+         JOIN institutions i ON i.id = l.institution_id \
+         WHERE i.slug = $1 AND l.purpose = $2 AND l.list_number = $3",
+    )
+    .bind(slug)
     .bind(purpose)
     .bind(number)
     .fetch_optional(c)

@@ -266,19 +266,19 @@ pub async fn document(
     list: &StatusListRef,
 ) -> Result<Option<(serde_json::Value, String)>, IssuerError> {
     let mut c = app.db.read().await?;
-    let Some(inst) = db::institutions::find_institution_by_slug(&mut c, &list.institution).await?
+    let Some((id, version, document)) = db::status_lists::find_status_list_document(
+        &mut c,
+        &list.institution,
+        list.purpose.name(),
+        list.number,
+    )
+    .await?
     else {
         return Ok(None);
     };
-    let Some(row) =
-        db::status_lists::find_status_list(&mut c, &inst.id, list.purpose.name(), list.number)
-            .await?
-    else {
-        return Ok(None);
-    };
-    let doc = serde_json::from_str(&row.document)
-        .map_err(|e| IssuerError::stored(format!("status list {} (document)", row.id), e))?;
-    Ok(Some((doc, format!("\"{}-{}\"", row.id, row.version))))
+    let doc = serde_json::from_str(&document)
+        .map_err(|e| IssuerError::stored(format!("status list {id} (document)"), e))?;
+    Ok(Some((doc, format!("\"{id}-{version}\""))))
 }
 
 /// The list credential at one of our own URLs (local resolution for the verifier).
