@@ -151,6 +151,10 @@ fn digest(alg: &ObjectIdentifier, data: &[u8]) -> Result<Vec<u8>, TspError> {
 
 /// A `TimeStampReq` (DER) for the SHA-256 of `message`, asking for the TSA's certificate in
 /// the token, with `nonce`.
+///
+/// The nonce is sent as the positive INTEGER it is, in DER's one shortest form (X.690 §8.3.2):
+/// the raw eight bytes would be read as a negative number when the first is 0x80 or more, and
+/// are not DER when they begin with a redundant 0x00 (a TSA refuses such a request).
 pub fn request(message: &[u8], nonce: u64) -> Vec<u8> {
     TimeStampReq {
         version: 1,
@@ -161,11 +165,24 @@ pub fn request(message: &[u8], nonce: u64) -> Vec<u8> {
             },
             hashed_message: OctetString::new(Sha256::digest(message).to_vec()).expect("32 bytes"),
         },
-        nonce: Some(Int::new(&nonce.to_be_bytes()).expect("an integer")),
+        nonce: Some(nonce_int(nonce)),
         cert_req: true,
     }
     .to_der()
     .expect("a request encodes")
+}
+
+/// `n` as a DER INTEGER: big-endian, no redundant leading byte, a 0x00 first when the high
+/// bit would otherwise make it negative.
+fn nonce_int(n: u64) -> Int {
+    let be = n.to_be_bytes();
+    let first = be.iter().position(|&b| b != 0).unwrap_or(7);
+    let mut bytes = Vec::with_capacity(9);
+    if be[first] >= 0x80 {
+        bytes.push(0);
+    }
+    bytes.extend_from_slice(&be[first..]);
+    Int::new(&bytes).expect("a DER integer")
 }
 
 /// The token in a TSA's `TimeStampResp` (DER) to our [`request`] for `message` with
@@ -194,7 +211,7 @@ pub fn token_from_response(
         .to_der()
         .map_err(|e| unreadable("timeStampToken", e))?;
     let (info, ts) = check_token(&token, message)?;
-    let ours = Int::new(&nonce.to_be_bytes()).expect("an integer");
+    let ours = nonce_int(nonce);
     if info.nonce.as_ref() != Some(&ours) {
         return Err(TspError::NonceMismatch);
     }
@@ -442,4 +459,36 @@ fn gen_time(any: &Any) -> Result<OffsetDateTime, TspError> {
     )
     .map_err(|_| bad("time"))?;
     Ok(date.with_time(t).assume_utc())
+}
+
+#[cfg(test)]
+mod tests {
+    use der::{Decode, Encode};
+
+    #[test]
+    fn every_nonce_is_sent_as_the_positive_integer_in_its_one_der_form() {
+        for n in [
+            0,
+            1,
+            0x7f,
+            0x80,
+            0xff,
+            0x0012_3456_789a_bcde,
+            0x0080_0000_0000_0000,
+            0x7fff_ffff_ffff_ffff,
+            0x8000_0000_0000_0000,
+            0xff00_0000_0000_0001,
+            u64::MAX,
+        ] {
+            let der = super::nonce_int(n).to_der().unwrap();
+            // The decoder refuses what is not DER (a redundant leading byte).
+            let back = der::asn1::Int::from_der(&der).unwrap();
+            let bytes = back.as_bytes();
+            assert!(bytes[0] < 0x80, "{n:#x} is positive");
+            let tail = bytes.strip_prefix(&[0]).unwrap_or(bytes);
+            let mut be = [0u8; 8];
+            be[8 - tail.len()..].copy_from_slice(tail);
+            assert_eq!(u64::from_be_bytes(be), n);
+        }
+    }
 }
