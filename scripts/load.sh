@@ -7,6 +7,7 @@
 #   scripts/load.sh [SECONDS]      (default 10 s per endpoint; wrk, 1 thread, 16 connections)
 #   LOAD_ONLY="page verify issue bulk health"   the parts to run (default: all)
 #   LOAD_BULK_ROWS=10000                        rows of the bulk job
+#   LOAD_BIN=path/to/microcred                  another build to measure (default: build this one)
 # Installs wrk (apt) when missing. Bounded: a fixed time per endpoint, 127.0.0.1 only.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -15,8 +16,12 @@ conns=${LOAD_CONNECTIONS:-16}
 command -v wrk >/dev/null || apt-get install -y -qq wrk >/dev/null || { echo "load: cannot install wrk"; exit 2; }
 command -v jq >/dev/null || apt-get install -y -qq jq >/dev/null
 command -v bc >/dev/null || apt-get install -y -qq bc >/dev/null
-(cd "$root" && cargo build --release --locked -q -p microcred)
-bin=$root/target/release/microcred
+if [ -n "${LOAD_BIN:-}" ]; then
+  bin=$LOAD_BIN
+else
+  (cd "$root" && cargo build --release --locked -q -p microcred)
+  bin=$root/target/release/microcred
+fi
 work=$(mktemp -d)
 pid=
 trap '[ -n "$pid" ] && kill $pid 2>/dev/null; [ -n "${LOAD_KEEP_LOG:-}" ] && cp "$work/log" "$LOAD_KEEP_LOG"; rm -rf "$work"' EXIT
