@@ -63,7 +63,7 @@ pub async fn insert_bulk_job_rows(
                 b + 7
             ));
         }
-        let mut q = sqlx::query(&sql);
+        let mut q = sqlx::query(&sql).persistent(false);
         for r in chunk {
             let failed = r.errors.is_some();
             q = q

@@ -27,7 +27,9 @@ pub fn rfc3339(unix: i64) -> String {
 }
 
 /// Rows written by one multi-row `INSERT` at most (its parameters stay far below SQLite's and
-/// PostgreSQL's limits).
+/// PostgreSQL's limits). Such statements are run with `persistent(false)`: each number of rows
+/// is a statement of its own, which sqlx would otherwise keep per connection with its last
+/// bound values.
 pub const ROWS_PER_INSERT: usize = 200;
 
 /// The `VALUES` list of a multi-row `INSERT` of `rows` rows of `columns` parameters each:

@@ -32,7 +32,7 @@ pub async fn insert_status_allocations(
     let sql = format!(
         "INSERT INTO status_allocations (list_id, idx, credential_id) VALUES {values} ON CONFLICT (list_id, idx) DO NOTHING RETURNING idx"
     );
-    let mut q = sqlx::query_scalar(&sql).bind(list_id);
+    let mut q = sqlx::query_scalar(&sql).persistent(false).bind(list_id);
     for (idx, key) in claims {
         q = q.bind(*idx).bind(*key);
     }
@@ -52,7 +52,7 @@ pub async fn insert_status_allocations_in_lists(
         "INSERT INTO status_allocations (list_id, idx, credential_id) VALUES {} ON CONFLICT (list_id, idx) DO NOTHING RETURNING list_id, idx",
         super::values_list(claims.len(), 3)
     );
-    let mut q = sqlx::query_as(&sql);
+    let mut q = sqlx::query_as(&sql).persistent(false);
     for (list, idx, key) in claims {
         q = q.bind(*list).bind(*idx).bind(*key);
     }

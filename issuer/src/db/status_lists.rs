@@ -161,7 +161,7 @@ pub async fn add_allocated_in_lists(
     let sql = format!(
         "UPDATE status_lists SET allocated = allocated + CASE id{cases} ELSE 0 END WHERE id IN ({ids})"
     );
-    let mut q = sqlx::query(&sql);
+    let mut q = sqlx::query(&sql).persistent(false);
     for (id, n) in counts {
         q = q.bind(*id).bind(*n);
     }
