@@ -11,7 +11,9 @@
 //! another instance can take one it believes free, and then the claim fails, the group is issued
 //! the usual way (allocated inside its transaction, then signed) and the list is read again.
 //! Indexes are picked at random, as [`super::allocate_many`] does, for herd privacy. A list
-//! that is full (or not opened yet) is not picked from: the usual way opens the next one.
+//! that is full (or not opened yet) is not picked from: the usual way opens the next one. An
+//! index picked for a request that then fails (or finds its idempotency key stored) is never
+//! claimed: nothing is written, and it is free again when the list is next read.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
