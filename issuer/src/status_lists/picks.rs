@@ -40,7 +40,12 @@ struct Known {
 
 /// The lists this process picks from, per institution and purpose.
 #[derive(Debug, Clone, Default)]
-pub struct Picks(Arc<Mutex<HashMap<(String, StatusPurpose), Known>>>);
+pub struct Picks {
+    lists: Arc<Mutex<HashMap<(String, StatusPurpose), Known>>>,
+    /// Held while a list is read, so that requests arriving together read it once (a full
+    /// list is 117,964 rows).
+    reading: Arc<tokio::sync::Mutex<()>>,
+}
 
 /// One picked index, to be claimed by the transaction that stores its credential.
 #[derive(Debug, Clone)]
@@ -62,7 +67,7 @@ enum Tried {
 impl Picks {
     fn try_pick(&self, institution_id: &str, purpose: StatusPurpose) -> Tried {
         let mut lists = self
-            .0
+            .lists
             .lock()
             .expect("never poisoned: no panics under the lock");
         let key = (institution_id.to_owned(), purpose);
@@ -109,6 +114,11 @@ impl Picks {
                     }
                     Tried::Full => return Ok(None),
                     Tried::Unknown => {
+                        let _reading = self.reading.lock().await;
+                        if self.knows(&inst.id, purpose) {
+                            // Read by the request that held the lock before.
+                            continue;
+                        }
                         let Some(head) = db::status_lists::find_latest_status_list_head(
                             c,
                             &inst.id,
@@ -131,8 +141,7 @@ impl Picks {
                         {
                             taken.set(usize::try_from(idx).unwrap_or(usize::MAX), true);
                         }
-                        let mut lists = self.0.lock().expect("never poisoned");
-                        // Another request may have read it meanwhile: the first one stays.
+                        let mut lists = self.lists.lock().expect("never poisoned");
                         lists.entry((inst.id.clone(), purpose)).or_insert(Known {
                             list_id: head.id,
                             number: head.list_number,
@@ -147,9 +156,16 @@ impl Picks {
         Ok(Some(out))
     }
 
+    fn knows(&self, institution_id: &str, purpose: StatusPurpose) -> bool {
+        self.lists
+            .lock()
+            .expect("never poisoned")
+            .contains_key(&(institution_id.to_owned(), purpose))
+    }
+
     /// Notes indexes claimed the usual way ([`super::allocate_many`]), so they are not picked.
     pub fn note(&self, list_id: &str, claimed: &[i64]) {
-        let mut lists = self.0.lock().expect("never poisoned");
+        let mut lists = self.lists.lock().expect("never poisoned");
         if let Some(k) = lists.values_mut().find(|k| k.list_id == list_id) {
             for &idx in claimed {
                 if let Ok(i) = usize::try_from(idx) {
@@ -165,7 +181,7 @@ impl Picks {
     /// Forgets what this process knows of an institution's lists (a claim failed: another
     /// instance took an index; they are read again on the next pick).
     pub fn forget(&self, institution_id: &str) {
-        self.0
+        self.lists
             .lock()
             .expect("never poisoned")
             .retain(|(i, _), _| i != institution_id);
