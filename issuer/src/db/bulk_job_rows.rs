@@ -44,25 +44,10 @@ pub async fn insert_bulk_job_rows(
     at: i64,
 ) -> Result<(), sqlx::Error> {
     for chunk in rows.chunks(100) {
-        let mut sql = String::from(
-            "INSERT INTO bulk_job_rows (job_id, line, state, request, fingerprint, errors, finished_at) VALUES ",
+        let sql = format!(
+            "INSERT INTO bulk_job_rows (job_id, line, state, request, fingerprint, errors, finished_at) VALUES {}",
+            super::values_list(chunk.len(), 7)
         );
-        for i in 0..chunk.len() {
-            let b = i * 7;
-            if i > 0 {
-                sql.push_str(", ");
-            }
-            sql.push_str(&format!(
-                "(${}, ${}, ${}, ${}, ${}, ${}, ${})",
-                b + 1,
-                b + 2,
-                b + 3,
-                b + 4,
-                b + 5,
-                b + 6,
-                b + 7
-            ));
-        }
         let mut q = sqlx::query(&sql).persistent(false);
         for r in chunk {
             let failed = r.errors.is_some();

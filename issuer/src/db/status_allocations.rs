@@ -15,33 +15,9 @@ pub struct AllocationRow {
     pub list_number: i64,
 }
 
-/// Claims indexes of `list_id` for credentials (`(idx, credential key)` pairs, indexes
-/// distinct) in one statement; the indexes claimed (those already taken are not).
+/// Claims indexes of one or more lists for credentials (`(list id, idx, credential key)`,
+/// distinct) in one statement; the `(list id, idx)` claimed (those already taken are not).
 pub async fn insert_status_allocations(
-    c: &mut AnyConnection,
-    list_id: &str,
-    claims: &[(i64, &str)],
-) -> Result<Vec<i64>, sqlx::Error> {
-    if claims.is_empty() {
-        return Ok(Vec::new());
-    }
-    let values = (0..claims.len())
-        .map(|i| format!("($1, ${}, ${})", 2 * i + 2, 2 * i + 3))
-        .collect::<Vec<_>>()
-        .join(", ");
-    let sql = format!(
-        "INSERT INTO status_allocations (list_id, idx, credential_id) VALUES {values} ON CONFLICT (list_id, idx) DO NOTHING RETURNING idx"
-    );
-    let mut q = sqlx::query_scalar(&sql).persistent(false).bind(list_id);
-    for (idx, key) in claims {
-        q = q.bind(*idx).bind(*key);
-    }
-    q.fetch_all(c).await
-}
-
-/// Claims indexes of several lists for credentials (`(list id, idx, credential key)`, distinct)
-/// in one statement; the `(list id, idx)` claimed (those already taken are not).
-pub async fn insert_status_allocations_in_lists(
     c: &mut AnyConnection,
     claims: &[(&str, i64, &str)],
 ) -> Result<Vec<(String, i64)>, sqlx::Error> {

@@ -133,18 +133,8 @@ pub async fn find_status_list_by_id(
         .await
 }
 
-/// Counts `n` more allocations of a list.
-pub async fn add_allocated(c: &mut AnyConnection, id: &str, n: i64) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE status_lists SET allocated = allocated + $1 WHERE id = $2")
-        .bind(n)
-        .bind(id)
-        .execute(c)
-        .await?;
-    Ok(())
-}
-
 /// Counts `n` more allocations in each list of `(id, n)`, in one statement.
-pub async fn add_allocated_in_lists(
+pub async fn add_allocated(
     c: &mut AnyConnection,
     counts: &[(&str, i64)],
 ) -> Result<(), sqlx::Error> {

@@ -133,8 +133,11 @@ pub(crate) async fn queue_all(
     creds: &[&CredentialRow],
     state: &str,
 ) -> Result<(), IssuerError> {
+    if creds.is_empty() {
+        return Ok(());
+    }
     let hooks = db::institution_webhooks::list_webhook_ids(c, institution_id).await?;
-    if hooks.is_empty() || creds.is_empty() {
+    if hooks.is_empty() {
         return Ok(());
     }
     let event = format!("credential.{state}");

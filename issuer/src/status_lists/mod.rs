@@ -122,7 +122,7 @@ pub async fn claim_picks(
         .iter()
         .map(|(p, key)| (p.list_id.as_str(), p.idx, *key))
         .collect();
-    let claimed = db::status_allocations::insert_status_allocations_in_lists(c, &claims).await?;
+    let claimed = db::status_allocations::insert_status_allocations(c, &claims).await?;
     if claimed.len() != claims.len() {
         app.picks.forget(&inst.id);
         return Ok(false);
@@ -134,7 +134,7 @@ pub async fn claim_picks(
             None => counts.push((list, 1)),
         }
     }
-    db::status_lists::add_allocated_in_lists(c, &counts).await?;
+    db::status_lists::add_allocated(c, &counts).await?;
     Ok(true)
 }
 
@@ -158,34 +158,34 @@ pub async fn allocate_many(
         while !pending.is_empty() {
             let list = open_list(app, c, inst, purpose).await?;
             let mut picked = std::collections::HashSet::new();
-            let claims: Vec<(i64, &str)> = {
+            let claims: Vec<(&str, i64, &str)> = {
                 let mut rng = rand::rngs::OsRng;
                 pending
                     .iter()
                     .map(|&i| loop {
                         let idx = rng.gen_range(0..list.size);
                         if picked.insert(idx) {
-                            break (idx, credential_keys[i]);
+                            break (list.id.as_str(), idx, credential_keys[i]);
                         }
                     })
                     .collect()
             };
             let taken: std::collections::HashSet<i64> =
-                db::status_allocations::insert_status_allocations(c, &list.id, &claims)
+                db::status_allocations::insert_status_allocations(c, &claims)
                     .await?
                     .into_iter()
+                    .map(|(_, idx)| idx)
                     .collect();
             if !taken.is_empty() {
-                db::status_lists::add_allocated(c, &list.id, taken.len() as i64).await?;
-                app.picks
-                    .note(&list.id, &taken.iter().copied().collect::<Vec<_>>());
+                db::status_lists::add_allocated(c, &[(&list.id, taken.len() as i64)]).await?;
+                app.picks.note(&list.id, taken.iter().copied());
                 missed = 0;
             }
             let url = app
                 .urls
                 .status_list(&list_ref(inst, purpose, list.list_number));
             let mut still = Vec::new();
-            for (&i, (idx, _)) in pending.iter().zip(&claims) {
+            for (&i, (_, idx, _)) in pending.iter().zip(&claims) {
                 if taken.contains(idx) {
                     out[i].push(StatusListEntry::new(&url, purpose, *idx as u64));
                 } else {

@@ -164,10 +164,10 @@ impl Picks {
     }
 
     /// Notes indexes claimed the usual way ([`super::allocate_many`]), so they are not picked.
-    pub fn note(&self, list_id: &str, claimed: &[i64]) {
+    pub fn note(&self, list_id: &str, claimed: impl IntoIterator<Item = i64>) {
         let mut lists = self.lists.lock().expect("never poisoned");
         if let Some(k) = lists.values_mut().find(|k| k.list_id == list_id) {
-            for &idx in claimed {
+            for idx in claimed {
                 if let Ok(i) = usize::try_from(idx) {
                     if k.taken.get(i) == Some(false) {
                         k.taken.set(i, true);
