@@ -158,20 +158,15 @@ async fn committer(app: Issuer, mut rx: mpsc::Receiver<WaitingBox>) {
     }
 }
 
-/// One institution's part of a group: the requests to sign here and those signed already.
+/// One institution's part of a group: the requests to sign here and those signed already
+/// (each request beside what the committer does for it).
 struct Part {
     inst: InstitutionRow,
-    issue: Vec<(Waiting, IssueCommand)>,
-    store: Vec<(Waiting, Signed, Vec<Pick>)>,
-}
-
-impl Part {
-    fn waiting(self) -> impl Iterator<Item = Waiting> {
-        self.issue
-            .into_iter()
-            .map(|(w, _)| w)
-            .chain(self.store.into_iter().map(|(w, _, _)| w))
-    }
+    issuing: Vec<Waiting>,
+    cmds: Vec<IssueCommand>,
+    storing: Vec<Waiting>,
+    signed: Vec<Signed>,
+    picks: Vec<Vec<Pick>>,
 }
 
 async fn run_group(app: &Issuer, group: Vec<Queued>) {
@@ -213,7 +208,10 @@ async fn run_group(app: &Issuer, group: Vec<Queued>) {
                     Err(e) => {
                         held.push(w);
                         held.extend(group.map(|q| q.w));
-                        held.extend(parts.into_iter().flat_map(Part::waiting));
+                        for part in parts {
+                            held.extend(part.issuing);
+                            held.extend(part.storing);
+                        }
                         return Err(e.into());
                     }
                 }
@@ -223,65 +221,61 @@ async fn run_group(app: &Issuer, group: Vec<Queued>) {
                 None => {
                     parts.push(Part {
                         inst,
-                        issue: Vec::new(),
-                        store: Vec::new(),
+                        issuing: Vec::new(),
+                        cmds: Vec::new(),
+                        storing: Vec::new(),
+                        signed: Vec::new(),
+                        picks: Vec::new(),
                     });
                     parts.len() - 1
                 }
             };
+            let part = &mut parts[i];
             match work {
-                Work::Issue(cmd) => parts[i].issue.push((w, *cmd)),
-                Work::Store(signed, picks) => parts[i].store.push((w, *signed, picks)),
+                Work::Issue(cmd) => {
+                    part.issuing.push(w);
+                    part.cmds.push(*cmd);
+                }
+                Work::Store(signed, picks) => {
+                    part.storing.push(w);
+                    part.signed.push(*signed);
+                    part.picks.push(picks);
+                }
             }
         }
         // Per institution: the picked indexes claimed, the others allocated and prepared.
-        // Every request is held first, so that a failure below leaves none unanswered.
-        let parts: Vec<_> = parts
-            .into_iter()
-            .map(|Part { inst, issue, store }| {
-                let mut cmds = Vec::with_capacity(issue.len());
-                for (w, cmd) in issue {
-                    held.push(w);
-                    cmds.push(cmd);
-                }
-                let mut signed = Vec::with_capacity(store.len());
-                let mut picks = Vec::with_capacity(store.len());
-                for (w, s, p) in store {
-                    held.push(w);
-                    signed.push(s);
-                    picks.push(p);
-                }
-                (inst, cmds, signed, picks)
-            })
-            .collect();
+        // Every request is held first, so that a failure below leaves none unanswered; `held`
+        // is in the order the rows will be stored (per institution, those signed here first).
         let mut ready = Vec::with_capacity(parts.len());
-        let mut claims_failed = false;
-        for (inst, cmds, signed, picks) in parts {
-            if !claims_failed {
-                let claims: Vec<(&Pick, &str)> = signed
-                    .iter()
-                    .zip(&picks)
-                    .flat_map(|(s, ps)| ps.iter().map(|p| (p, s.key())))
-                    .collect();
-                claims_failed = !status_lists::claim_picks(app, &mut tx, &inst, &claims).await?;
+        for part in &mut parts {
+            held.append(&mut part.issuing);
+            held.append(&mut part.storing);
+        }
+        for part in parts {
+            let claims: Vec<(&Pick, &str)> = part
+                .signed
+                .iter()
+                .zip(&part.picks)
+                .flat_map(|(s, ps)| ps.iter().map(|p| (p, s.key())))
+                .collect();
+            if !status_lists::claim_picks(app, &mut tx, &part.inst, &claims).await? {
+                // Another instance took a picked index: the list is read again on the next
+                // pick, and these are issued the usual way.
+                tx.rollback().await?;
+                return Ok::<_, IssuerError>(());
             }
-            let prepared = if cmds.is_empty() || claims_failed {
+            let prepared = if part.cmds.is_empty() {
                 Vec::new()
             } else {
-                let signer = crate::institutions::keys::active_key(app, &mut tx, &inst).await?;
-                pipeline::prepare_all_signed_by(app, &mut tx, &inst, cmds, signer).await?
+                let signer = crate::institutions::keys::active_key(app, &mut tx, &part.inst).await?;
+                pipeline::prepare_all_signed_by(app, &mut tx, &part.inst, part.cmds, signer)
+                    .await?
             };
-            ready.push((inst, prepared, signed));
-        }
-        if claims_failed {
-            // Another instance took a picked index: the list is read again on the next pick,
-            // and these are issued the usual way.
-            tx.rollback().await?;
-            return Ok::<_, IssuerError>(());
+            ready.push((part.inst, prepared, part.signed));
         }
         let prepared_at = started.elapsed();
         // All left to sign signed at once, whatever their institution; then stored per
-        // institution (those signed here after those signed before, as `held` has them).
+        // institution (those signed here first, then those signed before, as `held` has them).
         let sizes: Vec<usize> = ready.iter().map(|(_, p, _)| p.len()).collect();
         let mut fresh = pipeline::sign_all(ready.iter_mut().flat_map(|(_, p, _)| p.drain(..)).collect())
             .await

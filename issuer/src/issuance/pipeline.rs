@@ -126,13 +126,6 @@ struct Rest {
     actor: Actor,
 }
 
-impl Signed {
-    /// The credential's internal key.
-    pub fn key(&self) -> &str {
-        &self.key
-    }
-}
-
 /// A prepared issue with its proof, ready to be stored.
 #[derive(Debug)]
 pub struct Signed {
@@ -145,6 +138,13 @@ pub struct Signed {
     issued_at: OffsetDateTime,
     valid_until: Option<OffsetDateTime>,
     rest: Rest,
+}
+
+impl Signed {
+    /// The credential's internal key.
+    pub fn key(&self) -> &str {
+        &self.key
+    }
 }
 
 /// Checks, allocates the status entries, signs and stores, in `c` (a transaction).
@@ -183,11 +183,7 @@ pub async fn prepare_all_signed_by(
     cmds: Vec<IssueCommand>,
     (signing_key, vm): (microcred_core::keys::KeyPair, String),
 ) -> Result<Vec<Prepared>, IssuerError> {
-    let issuer = if cmds.iter().any(|c| matches!(c.document, Document::Ours(_))) {
-        Some(institutions::awarding_body(app, inst)?)
-    } else {
-        None
-    };
+    let issuer = issuer_for(app, inst, &cmds)?;
     let keys: Vec<String> = cmds.iter().map(|_| secrets::new_id()).collect();
     let key_refs: Vec<&str> = keys.iter().map(String::as_str).collect();
     let statuses = status_lists::allocate_many(app, c, inst, &key_refs).await?;
@@ -209,12 +205,22 @@ pub fn prepare_picked(
     key: String,
     picks: &[status_lists::picks::Pick],
 ) -> Result<Prepared, IssuerError> {
-    let issuer = match cmd.document {
-        Document::Ours(_) => Some(institutions::awarding_body(app, inst)?),
-        Document::Callers(..) => None,
-    };
+    let issuer = issuer_for(app, inst, std::slice::from_ref(&cmd))?;
     let status = picks.iter().map(|p| p.entry.clone()).collect();
     ready(issuer.as_ref(), cmd, key, status, &signing_key, &vm)
+}
+
+/// The institution as our documents name their issuer, read when any of `cmds` is ours.
+fn issuer_for(
+    app: &Issuer,
+    inst: &InstitutionRow,
+    cmds: &[IssueCommand],
+) -> Result<Option<AwardingBody>, IssuerError> {
+    if cmds.iter().any(|c| matches!(c.document, Document::Ours(_))) {
+        Ok(Some(institutions::awarding_body(app, inst)?))
+    } else {
+        Ok(None)
+    }
 }
 
 /// One command made ready to sign, with its internal key and status entries.
