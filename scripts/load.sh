@@ -74,13 +74,14 @@ row() { # name, wrk output
   p50=$(awk '$1=="50%"{print $2}' <<<"$2")
   p99=$(awk '$1=="99%"{print $2}' <<<"$2")
   non2xx=$(grep -o 'Non-2xx or 3xx responses: *[0-9]*' <<<"$2" | awk '{print $NF}' || true)
-  printf '%-34s %10s %10s %10s %10s\n' "$1" "$rps" "$p50" "$p99" "${non2xx:-0}"
+  printf '%-34s %10s %10s %10s %10s %8s %8s\n' "$1" "$rps" "$p50" "$p99" "${non2xx:-0}" "$(mib VmRSS)" "$(mib VmHWM)"
 }
+mib() { echo $(( $(awk "/$1/{print \$2}" /proc/$pid/status) / 1024 )); } # the server's VmRSS or VmHWM
 only=${LOAD_ONLY:-page verify issue bulk health}
 want() { [[ " $only " == *" $1 "* ]]; }
 rows=${LOAD_BULK_ROWS:-10000}
 printf 'load: %s s per endpoint, wrk 1 thread, %s connections, %s CPUs\n' "$secs" "$conns" "$(nproc)"
-printf '%-34s %10s %10s %10s %10s\n' endpoint 'req/s' p50 p99 'non-2xx'
+printf '%-34s %10s %10s %10s %10s %8s %8s\n' endpoint 'req/s' p50 p99 'non-2xx' 'RSS MiB' 'peak'
 want page && row "GET /v/{code} (public page)" "$(wrk -t1 -c$conns -d${secs}s --latency $B/v/$CODE)"
 want verify && row "POST /credentials/verify" "$(wrk -t1 -c$conns -d${secs}s --latency -s "$work/post.lua" $B/credentials/verify)"
 want issue && row "POST .../credentials (issue)" "$(wrk -t1 -c$conns -d${secs}s --latency -s "$work/issue.lua" $B/api/v1/institutions/ase/credentials)"
@@ -102,8 +103,8 @@ if want bulk; then
     sleep 0.1
   done
   end=$(date +%s.%N)
-  printf 'bulk job, %s rows: upload %.2f s, whole job %.2f s (%.0f rows/s), issued %s, failed %s, state %s\n' \
+  printf 'bulk job, %s rows: upload %.2f s, whole job %.2f s (%.0f rows/s), issued %s, failed %s, state %s; RSS %s MiB, peak %s\n' \
     "$rows" "$(echo "$uploaded - $start" | bc -l)" "$(echo "$end - $start" | bc -l)" \
-    "$(echo "$rows / ($end - $start)" | bc -l)" "$(jq -r .issued "$work/job.json")" "$(jq -r .failed "$work/job.json")" "$state"
+    "$(echo "$rows / ($end - $start)" | bc -l)" "$(jq -r .issued "$work/job.json")" "$(jq -r .failed "$work/job.json")" "$state" "$(mib VmRSS)" "$(mib VmHWM)"
 fi
 printf 'server peak RSS: %s MiB\n' $(( $(awk '/VmHWM/{print $2}' /proc/$pid/status) / 1024 ))
