@@ -100,9 +100,25 @@ fn too_many(message: &'static str) -> Response {
     r
 }
 
-/// The first 12 characters of a bearer token (our tokens' `mc_` + id part), or none.
+/// The first 12 characters of a bearer token (our tokens' `mc_` + id part), or the user name
+/// of Basic credentials (xAPI clients), or none.
 fn token_prefix(headers: &HeaderMap) -> Option<String> {
     let v = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    if let Some(basic) = v
+        .strip_prefix("Basic ")
+        .or_else(|| v.strip_prefix("basic "))
+    {
+        use base64::Engine;
+        let decoded = base64::engine::general_purpose::STANDARD
+            .decode(basic.trim())
+            .ok()?;
+        let user = String::from_utf8_lossy(&decoded);
+        let user = user.split(':').next().unwrap_or_default();
+        return Some(format!(
+            "basic:{}",
+            user.chars().take(40).collect::<String>()
+        ));
+    }
     let token = v
         .strip_prefix("Bearer ")
         .or_else(|| v.strip_prefix("bearer "))?;
@@ -119,7 +135,7 @@ pub async fn limit(State(rl): State<RateLimit>, req: Request, next: Next) -> Res
         .get::<ConnectInfo<SocketAddr>>()
         .map(|c| c.0.ip());
     let ip = rl.client_ip(peer, req.headers());
-    if req.uri().path().starts_with("/api/") {
+    if req.uri().path().starts_with("/api/") || req.uri().path().starts_with("/xapi/") {
         let keys: Vec<String> = ip
             .map(|ip| format!("ip:{ip}"))
             .into_iter()

@@ -11,6 +11,8 @@
 //! - [`auth`]: set-up, API tokens, the principal, and the one place access is decided.
 //! - [`triggers`]: Moodle connections, events and polls, earning-rule evaluations, issuing
 //!   by themselves, exactly once.
+//! - [`xapi`]: each institution's Learning Record Store (xAPI 1.0.3 / 2.0): statements from
+//!   Moodle's logstore_xapi or any other source, stored, and completions turned into events.
 //! - [`exports`]: the credential as learners take it elsewhere (baked Open Badges images).
 //! - [`notifications`]: the outbox of messages to learners and the SMTP mailer.
 //! - [`published`]: what other services read (credentials by code, our DIDs, status lists,
@@ -36,6 +38,7 @@ pub mod secrets;
 pub mod signing;
 pub mod status_lists;
 pub mod triggers;
+pub mod xapi;
 
 use microcred_core::urls::PublicUrls;
 

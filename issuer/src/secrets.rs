@@ -166,6 +166,15 @@ pub fn new_credential_id() -> String {
     format!("urn:uuid:{}", uuid::Uuid::new_v4())
 }
 
+/// Whether two secrets (or their hashes) are equal, in constant time for equal lengths.
+pub fn same_secret(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
+}
+
 /// Hex SHA-256 of arbitrary bytes (request fingerprints).
 pub fn sha256_hex(b: &[u8]) -> String {
     Sha256::digest(b)

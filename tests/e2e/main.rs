@@ -9,3 +9,4 @@ mod moodle;
 mod service;
 mod status;
 pub mod support;
+mod xapi;

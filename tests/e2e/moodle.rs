@@ -14,15 +14,15 @@ use crate::both_backends;
 use crate::support::{fixture, onboard, Backend, Binary, TestApp, TestDb};
 
 const TOKEN: &str = "0123456789abcdef0123456789abcdef";
-const COMPLETED: &str = "\\core\\event\\course_completed";
+pub(crate) const COMPLETED: &str = "\\core\\event\\course_completed";
 
-struct World {
-    app: TestApp,
+pub(crate) struct World {
+    pub(crate) app: TestApp,
     _db: TestDb,
-    fake: Fake,
-    moodle: String,
+    pub(crate) fake: Fake,
+    pub(crate) moodle: String,
     smtp: SocketAddr,
-    token: String,
+    pub(crate) token: String,
 }
 
 fn quick(config: &mut microcred::Config) {
@@ -78,13 +78,13 @@ async fn world_with(
     }
 }
 
-async fn world(backend: Backend) -> World {
+pub(crate) async fn world(backend: Backend) -> World {
     world_with(backend, Fake::standard(), |_| {}).await
 }
 
 impl World {
     /// Connects the fake Moodle and maps GDPR101 to `gdpr-moodle`: (connection id, secret).
-    async fn connect(&self, poll_minutes: Option<i64>) -> (String, String) {
+    pub(crate) async fn connect(&self, poll_minutes: Option<i64>) -> (String, String) {
         let mut body = json!({"siteUrl": self.moodle, "token": TOKEN});
         if let Some(m) = poll_minutes {
             body["pollMinutes"] = json!(m);
@@ -109,7 +109,7 @@ impl World {
     }
 
     /// Posts an event as tool_trigger does: every value a string, no Content-Type.
-    async fn event(
+    pub(crate) async fn event(
         &self,
         conn: &str,
         secret: &str,
@@ -133,7 +133,7 @@ impl World {
         (status, r.json().await.unwrap_or(Value::Null))
     }
 
-    async fn evaluations(&self, query: &str) -> Vec<Value> {
+    pub(crate) async fn evaluations(&self, query: &str) -> Vec<Value> {
         self.app
             .client(&self.token)
             .get(&format!("/api/v1/institutions/ase/evaluations{query}"))
@@ -145,7 +145,7 @@ impl World {
             .clone()
     }
 
-    async fn credentials(&self) -> Vec<Value> {
+    pub(crate) async fn credentials(&self) -> Vec<Value> {
         self.app
             .client(&self.token)
             .get("/api/v1/institutions/ase/credentials?limit=500")
@@ -173,7 +173,7 @@ impl World {
 }
 
 /// Waits (up to 60 s) until `f` gives `Some`.
-async fn eventually<T, F, Fut>(what: &str, mut f: F) -> T
+pub(crate) async fn eventually<T, F, Fut>(what: &str, mut f: F) -> T
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = Option<T>>,

@@ -26,7 +26,10 @@ pub mod status_allocations;
 pub mod status_lists;
 pub mod trigger_inbox;
 pub mod webhook_deliveries;
+pub mod xapi_clients;
+pub mod xapi_statements;
 
 pub use conventions::{
-    now, pool_options, rfc3339, unique_violation_on, values_list, Db, ROWS_PER_INSERT,
+    now, now_ms, pool_options, rfc3339, rfc3339_ms, unique_violation_on, values_list, Db,
+    ROWS_PER_INSERT,
 };

@@ -17,6 +17,7 @@ mod setup;
 mod triggers;
 mod vc_api;
 mod webhooks;
+mod xapi;
 
 use axum::routing::{delete, get, post, put};
 use axum::Router;
@@ -171,6 +172,21 @@ pub fn router() -> Router<Issuer> {
             "/api/v1/institutions/{slug}/credentials/{code}/holder-link/revoke",
             post(credentials::revoke_holder_link),
         )
+        .route(
+            "/api/v1/institutions/{slug}/xapi/clients",
+            post(xapi::create_client).get(xapi::list_clients),
+        )
+        .route(
+            "/api/v1/institutions/{slug}/xapi/clients/{id}",
+            delete(xapi::revoke_client),
+        )
+        .route(
+            "/xapi/statements",
+            get(xapi::get_statements)
+                .post(xapi::post_statements)
+                .put(xapi::put_statement),
+        )
+        .route("/xapi/about", get(xapi::about))
         .route("/credentials/issue", post(vc_api::issue))
         .route(urls::ROUTE_STATUS_LIST, get(public::status_list))
         .route(urls::ROUTE_DID_DOCUMENT, get(public::did_document))
@@ -193,7 +209,8 @@ pub fn router() -> Router<Issuer> {
         lifecycle::renew, lifecycle::correct, triggers::connect, triggers::list, triggers::get,
         triggers::map_course, triggers::list_courses, triggers::poll_now, triggers::hook,
         triggers::evaluations, triggers::reevaluate, triggers::inbox, triggers::retry,
-        webhooks::register, webhooks::list, webhooks::remove),
+        webhooks::register, webhooks::list, webhooks::remove, xapi::create_client,
+        xapi::list_clients, xapi::revoke_client),
     components(schemas(setup::SetupRequest, setup::TokenResponse,
         crate::domain::institution::NewInstitutionDoc, crate::domain::institution::InstitutionView,
         institutions::NewTokenRequest, institutions::RotatedKey, crate::auth::tokens::NewToken,
@@ -212,7 +229,8 @@ pub fn router() -> Router<Issuer> {
         crate::triggers::connections::MapCourseRequest, crate::triggers::connections::CourseView,
         crate::triggers::poll::PollReport, crate::triggers::events::HookReceipt,
         crate::triggers::views::EvaluationView, crate::triggers::views::InboxItemView,
-        crate::triggers::views::Reevaluation,
+        crate::triggers::views::Reevaluation, crate::xapi::clients::NewClientRequest,
+        crate::xapi::clients::ClientView,
         crate::notifications::webhooks::NewWebhookRequest,
         crate::notifications::webhooks::WebhookView, crate::holder::HolderLinkChange,
         crate::institutions::eseal::EsealUpload, crate::institutions::eseal::EsealView)),
