@@ -13,6 +13,9 @@
 //!   by themselves, exactly once.
 //! - [`xapi`]: each institution's Learning Record Store (xAPI 1.0.3 / 2.0): statements from
 //!   Moodle's logstore_xapi or any other source, stored, and completions turned into events.
+//! - [`completions`]: completions from other sources (xAPI from any LRS client, completions
+//!   files): the institution's learners, activity mappings, learning records evaluated
+//!   against the same earning rules, issued exactly once; re-evaluation.
 //! - [`exports`]: the credential as learners take it elsewhere (baked Open Badges images).
 //! - [`notifications`]: the outbox of messages to learners and the SMTP mailer.
 //! - [`published`]: what other services read (credentials by code, our DIDs, status lists,
@@ -22,6 +25,7 @@
 pub mod achievements;
 pub mod auth;
 mod backoff;
+pub mod completions;
 pub mod db;
 pub mod domain;
 pub mod error;

@@ -2,6 +2,7 @@
 
 mod bulk;
 mod cli;
+mod completions;
 mod exports;
 mod hostile;
 mod integrity;

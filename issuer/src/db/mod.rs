@@ -4,6 +4,7 @@
 //! order) and return row types (`#[derive(sqlx::FromRow)]`), never domain types.
 
 pub mod achievements;
+pub mod activity_mappings;
 pub mod api_tokens;
 pub mod bulk_job_rows;
 pub mod bulk_jobs;
@@ -16,6 +17,9 @@ pub mod institution_eseals;
 pub mod institution_logos;
 pub mod institution_webhooks;
 pub mod institutions;
+pub mod learner_evaluations;
+pub mod learners;
+pub mod learning_records;
 pub mod moodle_connections;
 pub mod moodle_courses;
 pub mod moodle_observations;

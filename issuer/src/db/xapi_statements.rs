@@ -188,3 +188,19 @@ pub async fn query_xapi_statements(
     }
     query.fetch_all(c).await
 }
+
+/// Replaces what a statement became (after a re-evaluation).
+pub async fn set_xapi_statement_routed(
+    c: &mut AnyConnection,
+    institution_id: &str,
+    id: &str,
+    routed: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE xapi_statements SET routed = $1 WHERE institution_id = $2 AND id = $3")
+        .bind(routed)
+        .bind(institution_id)
+        .bind(id)
+        .execute(c)
+        .await?;
+    Ok(())
+}

@@ -7,6 +7,7 @@
 mod achievements;
 mod auth;
 mod bulk_jobs;
+mod completions;
 mod credentials;
 mod extract;
 mod holder;
@@ -173,6 +174,26 @@ pub fn router() -> Router<Issuer> {
             post(credentials::revoke_holder_link),
         )
         .route(
+            "/api/v1/institutions/{slug}/learners",
+            post(completions::create_learner).get(completions::list_learners),
+        )
+        .route(
+            "/api/v1/institutions/{slug}/activities",
+            post(completions::map_activity).get(completions::list_activities),
+        )
+        .route(
+            "/api/v1/institutions/{slug}/completions",
+            post(completions::upload_completions),
+        )
+        .route(
+            "/api/v1/institutions/{slug}/learner-evaluations",
+            get(completions::list_evaluations),
+        )
+        .route(
+            "/api/v1/institutions/{slug}/achievements/{achievement}/reevaluate",
+            post(completions::reevaluate),
+        )
+        .route(
             "/api/v1/institutions/{slug}/xapi/clients",
             post(xapi::create_client).get(xapi::list_clients),
         )
@@ -210,7 +231,10 @@ pub fn router() -> Router<Issuer> {
         triggers::map_course, triggers::list_courses, triggers::poll_now, triggers::hook,
         triggers::evaluations, triggers::reevaluate, triggers::inbox, triggers::retry,
         webhooks::register, webhooks::list, webhooks::remove, xapi::create_client,
-        xapi::list_clients, xapi::revoke_client),
+        xapi::list_clients, xapi::revoke_client, completions::create_learner,
+        completions::list_learners, completions::map_activity, completions::list_activities,
+        completions::upload_completions, completions::list_evaluations,
+        completions::reevaluate),
     components(schemas(setup::SetupRequest, setup::TokenResponse,
         crate::domain::institution::NewInstitutionDoc, crate::domain::institution::InstitutionView,
         institutions::NewTokenRequest, institutions::RotatedKey, crate::auth::tokens::NewToken,
@@ -231,6 +255,13 @@ pub fn router() -> Router<Issuer> {
         crate::triggers::views::EvaluationView, crate::triggers::views::InboxItemView,
         crate::triggers::views::Reevaluation, crate::xapi::clients::NewClientRequest,
         crate::xapi::clients::ClientView,
+        crate::completions::learners::NewLearnerRequest, crate::completions::learners::LearnerView,
+        crate::completions::learners::AccountDoc,
+        crate::completions::activities::MapActivityRequest,
+        crate::completions::activities::ActivityView, crate::completions::csv::CompletionsReport,
+        crate::completions::csv::RowReport, crate::completions::evaluate::Decision,
+        crate::completions::evaluate::LearnerEvaluationView,
+        crate::completions::reevaluate::ReevaluationReport,
         crate::notifications::webhooks::NewWebhookRequest,
         crate::notifications::webhooks::WebhookView, crate::holder::HolderLinkChange,
         crate::institutions::eseal::EsealUpload, crate::institutions::eseal::EsealView)),

@@ -17,6 +17,7 @@ use uuid::Uuid;
 
 use super::route::{self, Routed};
 use super::statement::{self, Statement, MAX_STATEMENTS};
+use crate::auth::Actor;
 use crate::db::{
     self,
     xapi_clients::XapiClientRow,
@@ -158,6 +159,13 @@ async fn store(
     }
     let connections =
         db::moodle_connections::list_moodle_connections(&mut tx, &client.institution_id).await?;
+    let inst = db::institutions::find_institution(&mut tx, &client.institution_id)
+        .await?
+        .ok_or_else(|| IssuerError::not_found(format!("institution {}", client.institution_id)))?;
+    let actor = Actor {
+        token_id: None,
+        label: format!("xAPI: {}", client.label),
+    };
     let now_ms = db::now_ms();
     let stored = db::rfc3339_ms(now_ms);
     let auth = authority(app, client);
@@ -179,17 +187,29 @@ async fn store(
                     &id,
                 )
                 .await?;
+                if voided {
+                    db::learning_records::void_learning_records(
+                        &mut tx,
+                        &client.institution_id,
+                        &format!("xapi:{t}"),
+                        now_ms / 1000,
+                    )
+                    .await?;
+                }
                 Routed::StoredOnly(if voided {
-                    format!("voids statement {t} (a credential it led to stays: revoke it through the API)")
+                    format!("voids statement {t} (its learning records no longer count; a credential it led to stays: revoke it through the API)")
                 } else {
                     format!("voids statement {t}, which is not stored, already voided, or a voiding statement")
                 })
             }
-            None => route::route(&mut tx, s, &connections).await?,
+            None => {
+                let (routed, item) =
+                    route::dispatch(app, &mut tx, &inst, s, &connections, now_ms, &actor, None)
+                        .await?;
+                items.extend(item);
+                routed
+            }
         };
-        if let Some(item) = route::inbox_item(&client.institution_id, s, &routed, now_ms / 1000) {
-            items.push(item);
-        }
         let doc = statement::as_stored(value, s.id, &stored, auth.clone());
         rows.push(XapiStatementRow {
             institution_id: client.institution_id.clone(),

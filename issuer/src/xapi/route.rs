@@ -6,11 +6,18 @@
 //! Moodle inbox as an event for (connection, user, course): the worker confirms it through
 //! the web services and evaluates the achievement's earning rules, under the same
 //! exactly-once key as Moodle's own events and polls, so a completion that arrives both as an
-//! event and as a statement issues once. Anything else is stored with the reason it was not
-//! turned into an event.
+//! event and as a statement issues once. A statement from any other source goes to the
+//! institution's learning records ([`crate::completions::xapi`]). Anything else is stored
+//! with the reason it was not turned into an event or a record.
 
-use crate::db::{self, moodle_connections::MoodleConnectionRow, trigger_inbox::InboxRow};
-use crate::secrets;
+use crate::auth::Actor;
+use crate::completions::{self, xapi::Recorded};
+use crate::db::{
+    self, institutions::InstitutionRow, moodle_connections::MoodleConnectionRow,
+    trigger_inbox::InboxRow,
+};
+use crate::error::IssuerError;
+use crate::{secrets, Issuer};
 
 use super::statement::{Ifi, Statement, COMPLETED, FAILED, PASSED};
 
@@ -26,6 +33,11 @@ pub enum Routed {
         /// The course id.
         course: i64,
     },
+    /// Not from a connected Moodle (the reason): for the institution's own learners and
+    /// activities ([`crate::completions::xapi`]).
+    NotMoodle(String),
+    /// Recorded as learning records and evaluated (what was decided).
+    Recorded(String),
     /// Stored only, for this reason.
     StoredOnly(String),
 }
@@ -41,7 +53,8 @@ impl Routed {
             } => format!(
                 "queued for evaluation: Moodle connection {connection}, user {user}, course {course}"
             ),
-            Self::StoredOnly(why) => format!("stored only: {why}"),
+            Self::Recorded(text) => text.clone(),
+            Self::StoredOnly(why) | Self::NotMoodle(why) => format!("stored only: {why}"),
         }
     }
 }
@@ -88,18 +101,18 @@ pub async fn route(
         ));
     }
     let Some(Ifi::Account { home_page, name }) = &s.actor else {
-        return only(
+        return Ok(Routed::NotMoodle(
             "the actor is not an account on a connected Moodle site (logstore_xapi's default actor)"
                 .into(),
-        );
+        ));
     };
     let Some(conn) = connections
         .iter()
         .find(|c| same_site(&c.site_url, home_page))
     else {
-        return only(format!(
+        return Ok(Routed::NotMoodle(format!(
             "`{home_page}` is not the address of a Moodle site connected to this institution"
-        ));
+        )));
     };
     let Some(user) = name.parse::<i64>().ok().filter(|u| *u > 0) else {
         return only(format!(
@@ -131,6 +144,34 @@ pub async fn route(
         user,
         course,
     })
+}
+
+/// Routes `s` (stored at `stored_ms`): to the Moodle inbox when it comes from a connected
+/// Moodle (the item returned, to be inserted), else to the institution's learning records
+/// (evaluated at once; only for achievement `only` when given). What to store as `routed`.
+#[allow(clippy::too_many_arguments)]
+pub async fn dispatch(
+    app: &Issuer,
+    c: &mut sqlx::AnyConnection,
+    inst: &InstitutionRow,
+    s: &Statement,
+    connections: &[MoodleConnectionRow],
+    stored_ms: i64,
+    actor: &Actor,
+    only: Option<&str>,
+) -> Result<(Routed, Option<InboxRow>), IssuerError> {
+    let routed = match route(c, s, connections).await? {
+        Routed::NotMoodle(why) => {
+            match completions::xapi::record(app, c, inst, s, stored_ms / 1000, actor, only).await? {
+                Recorded::Skipped(other) if connections.is_empty() => Routed::StoredOnly(other),
+                Recorded::Skipped(other) => Routed::StoredOnly(format!("{other}; {why}")),
+                r => Routed::Recorded(r.text()),
+            }
+        }
+        r => r,
+    };
+    let item = inbox_item(&inst.id, s, &routed, stored_ms / 1000);
+    Ok((routed, item))
 }
 
 /// The inbox item for a queued statement (deduplicated on the statement id).
