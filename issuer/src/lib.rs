@@ -16,6 +16,9 @@
 //! - [`completions`]: completions from other sources (xAPI from any LRS client, completions
 //!   files): the institution's learners, activity mappings, learning records evaluated
 //!   against the same earning rules, issued exactly once; re-evaluation.
+//! - [`quizzes`]: question banks imported from GIFT and Aiken, quizzes of achievements,
+//!   attempts graded automatically (essays by an instructor); a finished attempt is a
+//!   learning record, so a pass issues.
 //! - [`exports`]: the credential as learners take it elsewhere (baked Open Badges images).
 //! - [`notifications`]: the outbox of messages to learners and the SMTP mailer.
 //! - [`published`]: what other services read (credentials by code, our DIDs, status lists,
@@ -38,6 +41,7 @@ pub mod jobs;
 pub mod lifecycle;
 pub mod notifications;
 pub mod published;
+pub mod quizzes;
 pub mod secrets;
 pub mod signing;
 pub mod status_lists;
