@@ -7,6 +7,7 @@ mod exports;
 mod hostile;
 mod integrity;
 mod moodle;
+mod quizzes;
 mod service;
 mod status;
 pub mod support;

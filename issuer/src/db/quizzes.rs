@@ -22,7 +22,8 @@ pub struct QuizRow {
     pub created_at: i64,
 }
 
-const SELECT: &str = "SELECT q.id, q.institution_id, q.achievement_id, a.slug AS achievement_slug, \
+const SELECT: &str =
+    "SELECT q.id, q.institution_id, q.achievement_id, a.slug AS achievement_slug, \
     q.bank_id, q.title, q.category, q.pick, q.time_limit_s, q.max_attempts, q.pass_percent, \
     q.created_at FROM quizzes q JOIN achievements a ON a.id = q.achievement_id";
 
@@ -55,11 +56,13 @@ pub async fn find_quiz(
     institution_id: &str,
     id: &str,
 ) -> Result<Option<QuizRow>, sqlx::Error> {
-    sqlx::query_as(&format!("{SELECT} WHERE q.institution_id = $1 AND q.id = $2"))
-        .bind(institution_id)
-        .bind(id)
-        .fetch_optional(c)
-        .await
+    sqlx::query_as(&format!(
+        "{SELECT} WHERE q.institution_id = $1 AND q.id = $2"
+    ))
+    .bind(institution_id)
+    .bind(id)
+    .fetch_optional(c)
+    .await
 }
 
 /// An institution's quizzes, newest first.

@@ -14,6 +14,7 @@ mod holder;
 mod institutions;
 mod lifecycle;
 mod public;
+mod quizzes;
 mod setup;
 mod triggers;
 mod vc_api;
@@ -194,6 +195,34 @@ pub fn router() -> Router<Issuer> {
             post(completions::reevaluate),
         )
         .route(
+            "/api/v1/institutions/{slug}/question-banks",
+            post(quizzes::import_bank).get(quizzes::list_banks),
+        )
+        .route(
+            "/api/v1/institutions/{slug}/question-banks/{id}",
+            get(quizzes::get_bank),
+        )
+        .route(
+            "/api/v1/institutions/{slug}/quizzes",
+            post(quizzes::create_quiz).get(quizzes::list_quizzes),
+        )
+        .route(
+            "/api/v1/institutions/{slug}/quizzes/{quiz}/attempts",
+            post(quizzes::start_attempt),
+        )
+        .route(
+            "/api/v1/institutions/{slug}/quizzes/{quiz}/attempts/{id}",
+            get(quizzes::get_attempt),
+        )
+        .route(
+            "/api/v1/institutions/{slug}/quizzes/{quiz}/attempts/{id}/submit",
+            post(quizzes::submit_attempt),
+        )
+        .route(
+            "/api/v1/institutions/{slug}/quizzes/{quiz}/attempts/{id}/grade",
+            post(quizzes::grade_essay),
+        )
+        .route(
             "/api/v1/institutions/{slug}/xapi/clients",
             post(xapi::create_client).get(xapi::list_clients),
         )
@@ -234,7 +263,9 @@ pub fn router() -> Router<Issuer> {
         xapi::list_clients, xapi::revoke_client, completions::create_learner,
         completions::list_learners, completions::map_activity, completions::list_activities,
         completions::upload_completions, completions::list_evaluations,
-        completions::reevaluate),
+        completions::reevaluate, quizzes::import_bank, quizzes::list_banks, quizzes::get_bank,
+        quizzes::create_quiz, quizzes::list_quizzes, quizzes::start_attempt,
+        quizzes::get_attempt, quizzes::submit_attempt, quizzes::grade_essay),
     components(schemas(setup::SetupRequest, setup::TokenResponse,
         crate::domain::institution::NewInstitutionDoc, crate::domain::institution::InstitutionView,
         institutions::NewTokenRequest, institutions::RotatedKey, crate::auth::tokens::NewToken,
@@ -262,6 +293,12 @@ pub fn router() -> Router<Issuer> {
         crate::completions::csv::RowReport, crate::completions::evaluate::Decision,
         crate::completions::evaluate::LearnerEvaluationView,
         crate::completions::reevaluate::ReevaluationReport,
+        crate::quizzes::banks::BankView, crate::quizzes::banks::CategoryCount,
+        crate::quizzes::banks::Format, crate::quizzes::quiz::NewQuizRequest,
+        crate::quizzes::quiz::QuizView, crate::quizzes::attempts::StartRequest,
+        crate::quizzes::attempts::SubmitRequest, crate::quizzes::attempts::EssayGradeRequest,
+        crate::quizzes::attempts::AttemptView, crate::quizzes::attempts::MarkView,
+        crate::quizzes::grade::Response,
         crate::notifications::webhooks::NewWebhookRequest,
         crate::notifications::webhooks::WebhookView, crate::holder::HolderLinkChange,
         crate::institutions::eseal::EsealUpload, crate::institutions::eseal::EsealView)),

@@ -98,7 +98,7 @@ pub fn parse(text: &str) -> Result<Vec<Question>, Vec<ImportError>> {
         } else {
             if open.is_some() {
                 errors.push(err(
-                    "Question not completed before next question start".into(),
+                    "Question not completed before next question start".into()
                 ));
             }
             open = Some(Open {
@@ -155,10 +155,16 @@ mod tests {
     #[test]
     fn each_malformed_question_is_refused_with_moodles_line_and_reason() {
         let e = parse("A question with too few answers\nA) Only one\nANSWER: A\n").unwrap_err();
-        assert_eq!(e[0].to_string(), "line 3: Question must have at least 2 answers");
+        assert_eq!(
+            e[0].to_string(),
+            "line 3: Question must have at least 2 answers"
+        );
         let e = parse("A) Orphan choice\n").unwrap_err();
         assert_eq!(e[0].to_string(), "line 1: Question not started");
-        let e = parse("First question without an answer line\nSecond question\nA) x\nB) y\nANSWER: A\n").unwrap_err();
+        let e = parse(
+            "First question without an answer line\nSecond question\nA) x\nB) y\nANSWER: A\n",
+        )
+        .unwrap_err();
         assert_eq!(
             e[0].to_string(),
             "line 2: Question not completed before next question start"
@@ -166,7 +172,10 @@ mod tests {
         let e = parse("Q?\nA) x\nB) y\nANSWER: D\n").unwrap_err();
         assert!(e[0].message.contains("names no choice"), "{e:?}");
         let e = parse("Q?\r\nA) x\r\nB) y\r\n").unwrap_err();
-        assert_eq!(e[0].to_string(), "line 1: the question has no `ANSWER:` line");
+        assert_eq!(
+            e[0].to_string(),
+            "line 1: the question has no `ANSWER:` line"
+        );
         let e = parse("ok?\r\nA) x\r\nB) y\r\nANSWER: A\r\nA) stray\r\n").unwrap_err();
         assert_eq!(e[0].line, 5, "CRLF lines are counted once");
     }

@@ -205,6 +205,7 @@ async fn context(
 }
 
 /// Records the finished attempt for the achievement and evaluates it.
+#[allow(clippy::too_many_arguments)]
 async fn finish(
     app: &Issuer,
     c: &mut sqlx::AnyConnection,
@@ -215,7 +216,8 @@ async fn finish(
     at: i64,
     actor: &crate::auth::Actor,
 ) -> Result<Option<EvaluationOutcome>, IssuerError> {
-    let Some(ach) = db::achievements::find_current_achievement_by_id(c, &quiz.achievement_id).await?
+    let Some(ach) =
+        db::achievements::find_current_achievement_by_id(c, &quiz.achievement_id).await?
     else {
         return Ok(None);
     };
@@ -499,8 +501,11 @@ pub async fn grade_essay(
     match marks.get_mut(r.question) {
         Some(m) if m.mark == Mark::Pending => {
             m.mark = Mark::Graded(r.fraction);
-            m.feedback
-                .extend(r.feedback.map(|f| f.trim().to_owned()).filter(|f| !f.is_empty()));
+            m.feedback.extend(
+                r.feedback
+                    .map(|f| f.trim().to_owned())
+                    .filter(|f| !f.is_empty()),
+            );
         }
         _ => {
             return Err(IssuerError::invalid(

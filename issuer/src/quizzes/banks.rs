@@ -125,7 +125,11 @@ pub async fn import(
         e
     })?;
     let text = std::str::from_utf8(body).map_err(|e| {
-        let line = body[..e.valid_up_to()].iter().filter(|b| **b == b'\n').count() + 1;
+        let line = body[..e.valid_up_to()]
+            .iter()
+            .filter(|b| **b == b'\n')
+            .count()
+            + 1;
         IssuerError::Validation(
             ModelError::new(
                 "file",

@@ -50,12 +50,7 @@ fn escape(s: &str) -> String {
 
 fn unescape(s: &str) -> String {
     s.chars()
-        .map(|c| {
-            ESCAPES
-                .iter()
-                .find(|(_, p)| *p == c)
-                .map_or(c, |(e, _)| *e)
-        })
+        .map(|c| ESCAPES.iter().find(|(_, p)| *p == c).map_or(c, |(e, _)| *e))
         .collect()
 }
 
@@ -150,13 +145,12 @@ fn metadata(comment: &str, idnumber: &mut Option<String>, tags: &mut Vec<String>
 }
 
 fn blocks(text: &str) -> Vec<Block> {
-    let lines: Vec<&str> = if text.lines().next().is_some_and(|l| l.contains('\r'))
-        && !text.contains('\n')
-    {
-        text.split('\r').collect()
-    } else {
-        text.lines().collect()
-    };
+    let lines: Vec<&str> =
+        if text.lines().next().is_some_and(|l| l.contains('\r')) && !text.contains('\n') {
+            text.split('\r').collect()
+        } else {
+            text.lines().collect()
+        };
     let mut out = Vec::new();
     let mut current: Option<Block> = None;
     let mut idnumber = None;
@@ -216,10 +210,21 @@ fn category_path(raw: &str) -> String {
 /// Reads a GIFT file: every question, or every error (nothing is kept when there is one).
 pub fn parse(text: &str) -> Result<Vec<Question>, Vec<ImportError>> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    // The stand-ins for escapes cannot come from the file itself.
+    let text: String = text
+        .chars()
+        .map(|c| {
+            if ('\u{E000}'..='\u{E006}').contains(&c) {
+                '\u{FFFD}'
+            } else {
+                c
+            }
+        })
+        .collect();
     let mut questions = Vec::new();
     let mut errors = Vec::new();
     let mut category = String::new();
-    for b in blocks(text) {
+    for b in blocks(&text) {
         if let Some(rest) = b.text.strip_prefix("$CATEGORY:") {
             category = category_path(rest);
             continue;
@@ -546,7 +551,10 @@ mod tests {
         assert_eq!(q.name, "Q2");
         assert_eq!(q.idnumber.as_deref(), Some("MC-1"));
         assert_eq!(q.tags, ["colours"]);
-        assert_eq!(q.general_feedback.as_deref(), Some("General feedback: ROYGBIV."));
+        assert_eq!(
+            q.general_feedback.as_deref(),
+            Some("General feedback: ROYGBIV.")
+        );
         let Kind::MultiChoice { single, choices } = &q.kind else {
             panic!("{q:?}")
         };
@@ -554,7 +562,10 @@ mod tests {
         assert_eq!(choices.len(), 3);
         assert_eq!(choices[0].fraction, 1.0);
         assert_eq!(choices[0].feedback.as_deref(), Some("right; good!"));
-        assert_eq!(choices[1].feedback.as_deref(), Some("wrong, it's <b>yellow</b>"));
+        assert_eq!(
+            choices[1].feedback.as_deref(),
+            Some("wrong, it's <b>yellow</b>")
+        );
 
         let q = one("::colours:: Which are primary colours of light? {\n  ~%50%red\n  ~%50%blue\n  ~%-100%brown # no\n}");
         let Kind::MultiChoice { single, choices } = &q.kind else {
@@ -566,7 +577,10 @@ mod tests {
         let q = one("Grant is {~buried =entombed ~living} in Grant's tomb.");
         assert_eq!(q.text, "Grant is _____ in Grant's tomb.");
 
-        assert!(matches!(one("Capital of France? {=Paris}").kind, Kind::ShortAnswer { .. }));
+        assert!(matches!(
+            one("Capital of France? {=Paris}").kind,
+            Kind::ShortAnswer { .. }
+        ));
         let q = one("::TF1:: The sun rises in the east. {TRUE#No, it rises in the east.#Correct.}");
         assert_eq!(
             q.kind,
@@ -576,8 +590,13 @@ mod tests {
                 feedback_right: Some("Correct.".into())
             }
         );
-        assert!(matches!(one("Is water wet? {true}").kind, Kind::ShortAnswer { .. }));
-        let q = one("Who's buried in Grant's tomb? {=Grant =%50%Ulysses Grant #half right =no one #joke}");
+        assert!(matches!(
+            one("Is water wet? {true}").kind,
+            Kind::ShortAnswer { .. }
+        ));
+        let q = one(
+            "Who's buried in Grant's tomb? {=Grant =%50%Ulysses Grant #half right =no one #joke}",
+        );
         let Kind::ShortAnswer { answers } = &q.kind else {
             panic!()
         };
@@ -601,7 +620,9 @@ mod tests {
         };
         assert!((answers[0].value.unwrap() - 3.145).abs() < 1e-9);
         assert!((answers[0].tolerance - 0.005).abs() < 1e-9);
-        let q = one("When was Grant born? {#\n  =1822:0 #Correct!\n  =%50%1822:2 #Close\n  ~#Wrong year\n}");
+        let q = one(
+            "When was Grant born? {#\n  =1822:0 #Correct!\n  =%50%1822:2 #Close\n  ~#Wrong year\n}",
+        );
         let Kind::Numerical { answers } = &q.kind else {
             panic!()
         };
@@ -609,8 +630,14 @@ mod tests {
         assert_eq!(answers[1].fraction, 0.5);
         assert_eq!(answers[2].value, None);
         assert_eq!(answers[2].feedback.as_deref(), Some("Wrong year"));
-        assert_eq!(one("::Essay1:: Describe your learning goals. {}").kind, Kind::Essay);
-        assert_eq!(one("::Intro:: The next questions are about colours.").kind, Kind::Description);
+        assert_eq!(
+            one("::Essay1:: Describe your learning goals. {}").kind,
+            Kind::Essay
+        );
+        assert_eq!(
+            one("::Intro:: The next questions are about colours.").kind,
+            Kind::Description
+        );
         let q = one("::Q\\: escaped colon:: [html]What is <b>2 \\= 2</b>? {=yes =true}");
         assert_eq!(q.name, "Q: escaped colon");
         assert_eq!(q.format, "html");
@@ -621,7 +648,8 @@ mod tests {
 
     #[test]
     fn categories_apply_to_the_questions_after_them() {
-        let qs = parse("$CATEGORY: $course$/top/Week 1\n\nQ1 {T}\n\n$CATEGORY: Week 2\n\nQ2 {F}").unwrap();
+        let qs = parse("$CATEGORY: $course$/top/Week 1\n\nQ1 {T}\n\n$CATEGORY: Week 2\n\nQ2 {F}")
+            .unwrap();
         assert_eq!(qs[0].category, "top/Week 1");
         assert_eq!(qs[1].category, "top/Week 2");
         assert_eq!(qs[1].line, 7);
@@ -632,7 +660,10 @@ mod tests {
         assert_eq!(error("Question {=a"), "Could not find {...} around answers");
         assert!(error("Pick {~a}").contains("not enough answers"));
         assert!(error("Match {=a->1}").contains("not enough answers"));
-        assert_eq!(error("Match {=a->1 =b}"), "Matching question answers are improperly formatted");
+        assert_eq!(
+            error("Match {=a->1 =b}"),
+            "Matching question answers are improperly formatted"
+        );
         assert_eq!(error("Num {#}"), "No answers found for numerical question");
         assert!(error("Num {#5:abc}").contains("errornotnumbers"));
         assert!(error("Weights {~%33%a ~%67%b}").contains("not a grade Moodle accepts"));

@@ -49,14 +49,32 @@ pub enum Mark {
 /// Why an answer cannot be graded as given.
 pub fn shape_error(q: &Question, r: &Response) -> Option<String> {
     let what = match &q.kind {
-        Kind::MultiChoice { single: true, choices } => match r.choice {
+        Kind::MultiChoice {
+            single: true,
+            choices,
+        } => match r.choice {
             Some(c) if c < choices.len() => return None,
-            Some(c) => return Some(format!("choice {c} does not exist (0 to {})", choices.len() - 1)),
+            Some(c) => {
+                return Some(format!(
+                    "choice {c} does not exist (0 to {})",
+                    choices.len() - 1
+                ))
+            }
             None => "`choice` (a position)",
         },
-        Kind::MultiChoice { single: false, choices } => match &r.choices {
-            Some(cs) if cs.iter().all(|c| *c < choices.len()) && cs.len() <= choices.len() => return None,
-            Some(_) => return Some(format!("choices are positions 0 to {}, each once", choices.len() - 1)),
+        Kind::MultiChoice {
+            single: false,
+            choices,
+        } => match &r.choices {
+            Some(cs) if cs.iter().all(|c| *c < choices.len()) && cs.len() <= choices.len() => {
+                return None
+            }
+            Some(_) => {
+                return Some(format!(
+                    "choices are positions 0 to {}, each once",
+                    choices.len() - 1
+                ))
+            }
             None => "`choices` (positions)",
         },
         Kind::TrueFalse { .. } => match r.answer {
@@ -74,12 +92,20 @@ pub fn shape_error(q: &Question, r: &Response) -> Option<String> {
         },
         Kind::Matching { pairs, .. } => match &r.matches {
             Some(m) if m.len() == pairs.len() => return None,
-            Some(_) => return Some(format!("`matches` has one answer per item ({})", pairs.len())),
+            Some(_) => {
+                return Some(format!(
+                    "`matches` has one answer per item ({})",
+                    pairs.len()
+                ))
+            }
             None => "`matches` (one answer per item)",
         },
         Kind::Description => return None,
     };
-    Some(format!("a {} question is answered with {what}", q.kind.code()))
+    Some(format!(
+        "a {} question is answered with {what}",
+        q.kind.code()
+    ))
 }
 
 fn glob(pattern: &str, text: &str) -> bool {
@@ -115,7 +141,13 @@ pub fn grade(q: &Question, r: Option<&Response>) -> (Mark, Vec<String>) {
         (Kind::Description, _) => Mark::Ungraded,
         (Kind::Essay, _) => Mark::Pending,
         (_, None) => Mark::Graded(0.0),
-        (Kind::MultiChoice { single: true, choices }, Some(r)) => {
+        (
+            Kind::MultiChoice {
+                single: true,
+                choices,
+            },
+            Some(r),
+        ) => {
             let c = r.choice.and_then(|i| choices.get(i));
             feedback.extend(c.and_then(|c| c.feedback.clone()));
             Mark::Graded(c.map_or(0.0, |c| c.fraction.max(0.0)))
@@ -141,7 +173,11 @@ pub fn grade(q: &Question, r: Option<&Response>) -> (Mark, Vec<String>) {
             Some(r),
         ) => {
             let right = r.answer == Some(*answer);
-            feedback.extend(if right { feedback_right.clone() } else { feedback_wrong.clone() });
+            feedback.extend(if right {
+                feedback_right.clone()
+            } else {
+                feedback_wrong.clone()
+            });
             Mark::Graded(if right { 1.0 } else { 0.0 })
         }
         (Kind::ShortAnswer { answers }, Some(r)) => {
@@ -228,23 +264,125 @@ mod tests {
     #[test]
     fn each_type_is_graded_as_moodle_grades_it() {
         let mc = q("Pick {=yes #good ~no}");
-        assert_eq!(mark(&mc, Response { choice: Some(0), ..Response::default() }), 1.0);
-        assert_eq!(grade(&mc, Some(&Response { choice: Some(0), ..Response::default() })).1, ["good"]);
+        assert_eq!(
+            mark(
+                &mc,
+                Response {
+                    choice: Some(0),
+                    ..Response::default()
+                }
+            ),
+            1.0
+        );
+        assert_eq!(
+            grade(
+                &mc,
+                Some(&Response {
+                    choice: Some(0),
+                    ..Response::default()
+                })
+            )
+            .1,
+            ["good"]
+        );
         let multi = q("Primary? {~%50%red ~%50%blue ~%-100%brown}");
-        assert_eq!(mark(&multi, Response { choices: Some(vec![0, 1]), ..Response::default() }), 1.0);
-        assert_eq!(mark(&multi, Response { choices: Some(vec![0, 2]), ..Response::default() }), 0.0);
+        assert_eq!(
+            mark(
+                &multi,
+                Response {
+                    choices: Some(vec![0, 1]),
+                    ..Response::default()
+                }
+            ),
+            1.0
+        );
+        assert_eq!(
+            mark(
+                &multi,
+                Response {
+                    choices: Some(vec![0, 2]),
+                    ..Response::default()
+                }
+            ),
+            0.0
+        );
         let tf = q("Sun in the east {T}");
-        assert_eq!(mark(&tf, Response { answer: Some(false), ..Response::default() }), 0.0);
+        assert_eq!(
+            mark(
+                &tf,
+                Response {
+                    answer: Some(false),
+                    ..Response::default()
+                }
+            ),
+            0.0
+        );
         let sa = q("Buried? {=Grant =%50%Ulysses* }");
-        assert_eq!(mark(&sa, Response { text: Some(" grant ".into()), ..Response::default() }), 1.0);
-        assert_eq!(mark(&sa, Response { text: Some("Ulysses S. Grant".into()), ..Response::default() }), 0.5);
+        assert_eq!(
+            mark(
+                &sa,
+                Response {
+                    text: Some(" grant ".into()),
+                    ..Response::default()
+                }
+            ),
+            1.0
+        );
+        assert_eq!(
+            mark(
+                &sa,
+                Response {
+                    text: Some("Ulysses S. Grant".into()),
+                    ..Response::default()
+                }
+            ),
+            0.5
+        );
         let num = q("Born? {#=1822:0 =%50%1822:2 ~#wrong}");
-        assert_eq!(mark(&num, Response { number: Some(1823.0), ..Response::default() }), 0.5);
-        assert_eq!(mark(&num, Response { number: Some(1900.0), ..Response::default() }), 0.0);
+        assert_eq!(
+            mark(
+                &num,
+                Response {
+                    number: Some(1823.0),
+                    ..Response::default()
+                }
+            ),
+            0.5
+        );
+        assert_eq!(
+            mark(
+                &num,
+                Response {
+                    number: Some(1900.0),
+                    ..Response::default()
+                }
+            ),
+            0.0
+        );
         let m = q("Match {=Canada -> Ottawa =Italy -> Rome = -> Paris}");
-        assert_eq!(mark(&m, Response { matches: Some(vec!["Ottawa".into(), "Paris".into()]), ..Response::default() }), 0.5);
-        assert_eq!(shown(&m, 0)["options"], serde_json::json!(["Ottawa", "Paris", "Rome"]));
-        assert!(shape_error(&mc, &Response { text: Some("x".into()), ..Response::default() }).unwrap().contains("`choice`"));
+        assert_eq!(
+            mark(
+                &m,
+                Response {
+                    matches: Some(vec!["Ottawa".into(), "Paris".into()]),
+                    ..Response::default()
+                }
+            ),
+            0.5
+        );
+        assert_eq!(
+            shown(&m, 0)["options"],
+            serde_json::json!(["Ottawa", "Paris", "Rome"])
+        );
+        assert!(shape_error(
+            &mc,
+            &Response {
+                text: Some("x".into()),
+                ..Response::default()
+            }
+        )
+        .unwrap()
+        .contains("`choice`"));
         assert_eq!(grade(&q("Essay {}"), None).0, Mark::Pending);
     }
 }

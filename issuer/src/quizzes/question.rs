@@ -33,9 +33,11 @@ pub struct NumericalAnswer {
     pub feedback: Option<String>,
 }
 
-/// What kind of question, with what grading it needs.
+/// What kind of question, with what grading it needs. Externally tagged
+/// (`{"multiChoice": {...}}`): serde's internally tagged enums buffer numbers, which the
+/// workspace's `serde_json/arbitrary_precision` cannot read back.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "camelCase")]
+#[serde(rename_all = "camelCase")]
 pub enum Kind {
     /// Text only, not graded.
     Description,
@@ -144,8 +146,27 @@ impl std::fmt::Display for ImportError {
 /// The grades Moodle's importer accepts (`question_bank::fraction_options_full`), with their
 /// negatives.
 const GRADES: [f64; 21] = [
-    1.0, 0.9, 0.833_333_3, 0.8, 0.75, 0.7, 0.666_666_7, 0.6, 0.5, 0.4, 0.333_333_3, 0.3, 0.25, 0.2,
-    0.166_666_7, 0.142_857_1, 0.125, 0.111_111_1, 0.1, 0.05, 0.0,
+    1.0,
+    0.9,
+    0.833_333_3,
+    0.8,
+    0.75,
+    0.7,
+    0.666_666_7,
+    0.6,
+    0.5,
+    0.4,
+    0.333_333_3,
+    0.3,
+    0.25,
+    0.2,
+    0.166_666_7,
+    0.142_857_1,
+    0.125,
+    0.111_111_1,
+    0.1,
+    0.05,
+    0.0,
 ];
 
 /// Whether `f` is a grade Moodle accepts (within 0.00001).
@@ -155,3 +176,22 @@ pub fn valid_fraction(f: f64) -> bool {
 
 /// Most questions in one file.
 pub const MAX_QUESTIONS: usize = 5_000;
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use crate::quizzes::{aiken, gift};
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+
+        #[test]
+        fn no_file_makes_either_parser_panic(
+            text in "(::|\\{|\\}|~|=|#|####|->|%-?[0-9.]{0,4}%|\\\\|\\n|\\r|//|\\[id:|\\[tag:|\\]|\\$CATEGORY:|[A-D][).]|ANSWER: ?[A-Za-z]?|T|FALSE|\\.\\.|:|[a-z0-9 ]{0,6}|é|\u{E001}){0,60}"
+        ) {
+            let _ = gift::parse(&text);
+            let _ = aiken::parse(&text);
+        }
+    }
+}

@@ -96,7 +96,10 @@ pub fn view(r: &QuizRow, pool_size: usize, graded_by_rule: bool) -> QuizView {
 }
 
 /// Whether the achievement's rules name the quiz.
-pub fn graded_by_rule(ach: &crate::db::achievements::AchievementRow, title: &str) -> Result<bool, IssuerError> {
+pub fn graded_by_rule(
+    ach: &crate::db::achievements::AchievementRow,
+    title: &str,
+) -> Result<bool, IssuerError> {
     Ok(rules_of(ach)?.is_some_and(|r| r.quizzes().any(|q| q == title)))
 }
 
@@ -173,7 +176,10 @@ pub async fn create(
             return Err(IssuerError::invalid(
                 "quiz",
                 "/questions",
-                format!("the bank has only {} graded questions to draw from", pool.len()),
+                format!(
+                    "the bank has only {} graded questions to draw from",
+                    pool.len()
+                ),
             ));
         }
     }
@@ -195,10 +201,13 @@ pub async fn list(app: &Issuer, p: &Principal, slug: &str) -> Result<Vec<QuizVie
     let mut out = Vec::new();
     for q in db::quizzes::list_quizzes(&mut c, &inst.id).await? {
         let questions = questions_of(&mut c, &q.bank_id).await?;
-        let by_rule = match db::achievements::find_current_achievement_by_id(&mut c, &q.achievement_id).await? {
-            Some(a) => graded_by_rule(&a, &q.title)?,
-            None => false,
-        };
+        let by_rule =
+            match db::achievements::find_current_achievement_by_id(&mut c, &q.achievement_id)
+                .await?
+            {
+                Some(a) => graded_by_rule(&a, &q.title)?,
+                None => false,
+            };
         out.push(view(&q, pool(&q, &questions).len(), by_rule));
     }
     Ok(out)
