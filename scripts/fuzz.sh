@@ -10,7 +10,7 @@ cd "$(dirname "$0")/../fuzz"
 seconds=${1:-60}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(verify_credential jcs status_list bulk_csv did_document sealed_credential)
+[ ${#targets[@]} -gt 0 ] || targets=(verify_credential jcs status_list bulk_csv did_document sealed_credential gift aiken completions_csv xapi_statement)
 command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
 cargo +nightly fuzz build -O
 for t in "${targets[@]}"; do

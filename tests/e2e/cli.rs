@@ -235,6 +235,23 @@ fn the_moodle_walk_is_the_moodle_walk_script() {
 }
 
 #[test]
+fn the_sources_walk_is_the_sources_walk_script() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let doc = std::fs::read_to_string(root.join("docs/sources.md")).unwrap();
+    let script = std::fs::read_to_string(root.join("examples/sources-walk.sh")).unwrap();
+    let in_doc = between(
+        &doc,
+        "<!-- walk:begin -->\n```sh\n",
+        "```\n<!-- walk:end -->",
+    );
+    let in_script = between(&script, "# --- walk:begin\n", "# --- walk:end\n");
+    assert_eq!(
+        in_doc, in_script,
+        "docs/sources.md's walk and examples/sources-walk.sh must be the same commands"
+    );
+}
+
+#[test]
 fn the_log_has_no_colour_codes_when_written_to_a_file_and_names_the_setup_token() {
     let dir = tempdir();
     let log = std::fs::File::create(dir.join("microcred.log")).unwrap();

@@ -343,6 +343,18 @@ fn read(text: &str) -> Result<Vec<ReadRow>, ModelErrors> {
     Ok(rows)
 }
 
+/// Reads a file without storing anything: how many rows are readable and the problems of
+/// the others, or why the file as a whole is refused (a dry run; the fuzz target).
+pub fn check(text: &str) -> Result<(usize, Vec<String>), ModelErrors> {
+    let rows = read(text)?;
+    let bad: Vec<String> = rows
+        .iter()
+        .filter_map(|r| r.as_ref().err())
+        .flat_map(|(_, why)| why.iter().cloned())
+        .collect();
+    Ok((rows.len() - rows.iter().filter(|r| r.is_err()).count(), bad))
+}
+
 async fn achievement_of(
     c: &mut sqlx::AnyConnection,
     institution_id: &str,
