@@ -301,6 +301,16 @@ both_backends!(
             "/api/v1/institutions/ase/quizzes",
             json!({"title": "Basics", "achievement": "gdpr-offline", "bank": aiken["id"], "questions": 2, "passPercent": 50}),
         ).await.expect(StatusCode::CREATED);
+        let elena = w
+            .app
+            .client(&w.token)
+            .post(
+                "/api/v1/institutions/ase/learners",
+                json!({"name": "Elena Ceban", "nationalId": "2009876543210"}),
+            )
+            .await
+            .expect(StatusCode::CREATED)
+            .text("/id");
         let a = w
             .app
             .client(&w.token)
@@ -309,7 +319,7 @@ both_backends!(
                     "/api/v1/institutions/ase/quizzes/{}/attempts",
                     subset.text("/id")
                 ),
-                json!({"learner": learner}),
+                json!({"learner": elena}),
             )
             .await
             .expect(StatusCode::CREATED);
@@ -318,6 +328,56 @@ both_backends!(
             2,
             "two of three drawn"
         );
+        // Answered from the bank's key (the staff view has the fractions): passed, issued.
+        let key = w
+            .app
+            .client(&w.token)
+            .get(&format!(
+                "/api/v1/institutions/ase/question-banks/{}",
+                aiken["id"].as_str().unwrap()
+            ))
+            .await
+            .expect(StatusCode::OK);
+        let responses: Vec<Value> = a.body["questions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|q| {
+                let item = key.body["items"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .find(|i| i["text"] == q["text"])
+                    .unwrap();
+                let right = item["kind"]["multiChoice"]["choices"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .position(|c| c["fraction"] == 1.0)
+                    .unwrap();
+                json!({"question": q["position"], "choice": right})
+            })
+            .collect();
+        let passed = w
+            .app
+            .client(&w.token)
+            .post(
+                &format!(
+                    "/api/v1/institutions/ase/quizzes/{}/attempts/{}/submit",
+                    subset.text("/id"),
+                    a.text("/id")
+                ),
+                json!({ "responses": responses }),
+            )
+            .await
+            .expect(StatusCode::OK);
+        assert_eq!(passed.body["passed"], true, "{}", passed.body);
+        assert_eq!(
+            passed.body["evaluation"]["decision"], "issued",
+            "{}",
+            passed.body
+        );
+        assert_eq!(w.credentials().await.len(), 1);
         w.app.client(&w.token).post(
             "/api/v1/institutions/ase/quizzes",
             json!({"title": "Too many", "achievement": "gdpr-offline", "bank": aiken["id"], "questions": 4, "passPercent": 50}),
@@ -357,9 +417,10 @@ both_backends!(
         );
         assert_eq!(submitted.body["marks"][0]["pending"], true);
         assert!(submitted.body["percent"].is_null());
-        assert!(
-            w.credentials().await.is_empty(),
-            "nothing is issued before the essay is graded"
+        assert_eq!(
+            w.credentials().await.len(),
+            1,
+            "nothing is issued to Ion before the essay is graded"
         );
         w.app
             .client(&w.token)
@@ -389,6 +450,6 @@ both_backends!(
             "{}",
             graded.body
         );
-        assert_eq!(w.credentials().await.len(), 1);
+        assert_eq!(w.credentials().await.len(), 2, "Elena's and Ion's");
     }
 );
