@@ -10,7 +10,8 @@ use serde_json::{json, Value};
 use crate::both_backends;
 use crate::moodle::{world, World};
 
-fn example(rel: &str) -> String {
+/// A file of `examples/`.
+pub(crate) fn example(rel: &str) -> String {
     std::fs::read_to_string(
         std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
             .join("examples")
@@ -20,7 +21,7 @@ fn example(rel: &str) -> String {
 }
 
 /// Defines `gdpr-offline` (completed, and a course total of at least 60%).
-async fn offline_achievement(w: &World) {
+pub(crate) async fn offline_achievement(w: &World) {
     let definition: Value =
         serde_json::from_str(&example("achievement-gdpr-offline.json")).unwrap();
     w.app

@@ -7,16 +7,8 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 
 use crate::both_backends;
+use crate::completions::{example, offline_achievement};
 use crate::moodle::{eventually, world, World};
-
-fn example(rel: &str) -> String {
-    std::fs::read_to_string(
-        std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-            .join("examples")
-            .join(rel),
-    )
-    .unwrap()
-}
 
 async fn import(w: &World, format: &str, name: &str, text: &str) -> (StatusCode, Value) {
     let r = w
@@ -35,16 +27,7 @@ async fn import(w: &World, format: &str, name: &str, text: &str) -> (StatusCode,
 }
 
 async fn setup(w: &World) -> String {
-    let definition: Value =
-        serde_json::from_str(&example("achievement-gdpr-offline.json")).unwrap();
-    w.app
-        .client(&w.token)
-        .post(
-            "/api/v1/institutions/ase/achievements",
-            json!({"slug": "gdpr-offline", "definition": definition}),
-        )
-        .await
-        .expect(StatusCode::CREATED);
+    offline_achievement(w).await;
     w.app
         .client(&w.token)
         .post(

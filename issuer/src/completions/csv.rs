@@ -103,15 +103,6 @@ enum Target {
     Course(String),
 }
 
-fn delimiter(text: &str) -> u8 {
-    let header = text.lines().next().unwrap_or_default();
-    if header.contains(';') && !header.contains(',') {
-        b';'
-    } else {
-        b','
-    }
-}
-
 /// Reads `grade` (and `max_grade`) into a percentage: `90%`, `9/10`, `9` with a maximum of 10.
 /// Text that is not a number (`Excelent`, `A`) is printed only.
 fn percent_of(grade: &str, max: Option<&str>) -> Result<Option<f64>, String> {
@@ -262,11 +253,7 @@ fn read(text: &str) -> Result<Vec<ReadRow>, ModelErrors> {
     if text.trim().is_empty() {
         return Err(ModelError::new("csv", "line 1", "the file is empty").into());
     }
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(delimiter(text))
-        .trim(csv::Trim::All)
-        .flexible(false)
-        .from_reader(text.as_bytes());
+    let mut reader = crate::issuance::bulk::csv::reader(text);
     let headers: Vec<String> = reader
         .headers()
         .map_err(|e| ModelError::new("csv", "line 1", format!("cannot read the header: {e}")))?

@@ -8,7 +8,7 @@
 //! out-of-range answer) and a question still open at the end of the file (Moodle drops it
 //! silently) are errors here.
 
-use super::question::{Choice, ImportError, Kind, Question, MAX_QUESTIONS};
+use super::question::{self, Choice, ImportError, Kind, Question, MAX_QUESTIONS};
 
 struct Open {
     line: usize,
@@ -117,17 +117,7 @@ pub fn parse(text: &str) -> Result<Vec<Question>, Vec<ImportError>> {
             message: "the question has no `ANSWER:` line".into(),
         });
     }
-    if errors.is_empty() && questions.is_empty() {
-        errors.push(ImportError {
-            line: 1,
-            message: "no questions in file".into(),
-        });
-    }
-    if errors.is_empty() {
-        Ok(questions)
-    } else {
-        Err(errors)
-    }
+    question::outcome(questions, errors)
 }
 
 #[cfg(test)]

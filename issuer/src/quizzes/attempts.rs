@@ -250,6 +250,48 @@ async fn finish(
     ))
 }
 
+/// Stores an attempt's marks (leaving state `from`): graded when nothing waits for an
+/// instructor, and then recorded and evaluated. The attempt as stored, and the evaluation.
+#[allow(clippy::too_many_arguments)]
+async fn settle(
+    app: &Issuer,
+    c: &mut sqlx::AnyConnection,
+    inst: &InstitutionRow,
+    quiz: &QuizRow,
+    row: &QuizAttemptRow,
+    from: &str,
+    responses: &str,
+    marks: &[StoredMark],
+    at: i64,
+    actor: &crate::auth::Actor,
+) -> Result<(QuizAttemptRow, Option<EvaluationOutcome>), IssuerError> {
+    let percent = percent_of(marks);
+    let state = if percent.is_some() {
+        "graded"
+    } else {
+        "awaiting_grading"
+    };
+    db::quiz_attempts::update_quiz_attempt(
+        c,
+        &row.id,
+        from,
+        state,
+        at,
+        responses,
+        &serde_json::to_string(marks).expect("serialisable"),
+        percent,
+    )
+    .await?;
+    let evaluation = match percent {
+        Some(p) => finish(app, c, inst, quiz, row, p, at, actor).await?,
+        None => None,
+    };
+    let stored = db::quiz_attempts::find_quiz_attempt(c, &inst.id, &row.id)
+        .await?
+        .ok_or_else(|| IssuerError::not_found(format!("attempt `{}`", row.id)))?;
+    Ok((stored, evaluation))
+}
+
 /// `POST .../quizzes/{id}/attempts`: starts an attempt for a learner.
 pub async fn start(
     app: &Issuer,
@@ -324,7 +366,7 @@ async fn close_unanswered(
     open: &QuizAttemptRow,
     now: i64,
     actor: &crate::auth::Actor,
-) -> Result<Option<EvaluationOutcome>, IssuerError> {
+) -> Result<(QuizAttemptRow, Option<EvaluationOutcome>), IssuerError> {
     let marks: Vec<StoredMark> = positions(open)?
         .iter()
         .filter_map(|p| bank.get(*p))
@@ -340,19 +382,7 @@ async fn close_unanswered(
             }
         })
         .collect();
-    let percent = percent_of(&marks).unwrap_or(0.0);
-    db::quiz_attempts::update_quiz_attempt(
-        c,
-        &open.id,
-        "open",
-        "graded",
-        now,
-        "[]",
-        &serde_json::to_string(&marks).expect("serialisable"),
-        Some(percent),
-    )
-    .await?;
-    finish(app, c, inst, quiz, open, percent, now, actor).await
+    settle(app, c, inst, quiz, open, "open", "[]", &marks, now, actor).await
 }
 
 /// `GET .../quiz-attempts/{id}`.
@@ -394,11 +424,8 @@ pub async fn submit(
     }
     let now = db::now();
     if row.deadline.is_some_and(|d| now > d + GRACE_S) {
-        let evaluation =
+        let (closed, evaluation) =
             close_unanswered(app, &mut tx, &inst, &quiz, &bank, &row, now, &p.actor).await?;
-        let closed = db::quiz_attempts::find_quiz_attempt(&mut tx, &inst.id, id)
-            .await?
-            .ok_or_else(|| IssuerError::not_found(format!("attempt `{id}`")))?;
         tx.commit().await?;
         return view(&closed, &quiz, &bank, evaluation);
     }
@@ -440,30 +467,11 @@ pub async fn submit(
             StoredMark { mark, feedback }
         })
         .collect();
-    let percent = percent_of(&marks);
-    let state = if percent.is_some() {
-        "graded"
-    } else {
-        "awaiting_grading"
-    };
-    db::quiz_attempts::update_quiz_attempt(
-        &mut tx,
-        &row.id,
-        "open",
-        state,
-        now,
-        &serde_json::to_string(&r.responses).expect("serialisable"),
-        &serde_json::to_string(&marks).expect("serialisable"),
-        percent,
+    let responses = serde_json::to_string(&r.responses).expect("serialisable");
+    let (done, evaluation) = settle(
+        app, &mut tx, &inst, &quiz, &row, "open", &responses, &marks, now, &p.actor,
     )
     .await?;
-    let evaluation = match percent {
-        Some(p_) => finish(app, &mut tx, &inst, &quiz, &row, p_, now, &p.actor).await?,
-        None => None,
-    };
-    let done = db::quiz_attempts::find_quiz_attempt(&mut tx, &inst.id, id)
-        .await?
-        .ok_or_else(|| IssuerError::not_found(format!("attempt `{id}`")))?;
     tx.commit().await?;
     view(&done, &quiz, &bank, evaluation)
 }
@@ -515,32 +523,21 @@ pub async fn grade_essay(
             ))
         }
     }
-    let percent = percent_of(&marks);
-    let state = if percent.is_some() {
-        "graded"
-    } else {
-        "awaiting_grading"
-    };
-    let now = db::now();
-    let submitted = row.submitted_at.unwrap_or(now);
-    db::quiz_attempts::update_quiz_attempt(
+    let submitted = row.submitted_at.unwrap_or_else(db::now);
+    let responses = row.responses.clone().unwrap_or_else(|| "[]".into());
+    let (done, evaluation) = settle(
+        app,
         &mut tx,
-        &row.id,
+        &inst,
+        &quiz,
+        &row,
         "awaiting_grading",
-        state,
+        &responses,
+        &marks,
         submitted,
-        row.responses.as_deref().unwrap_or("[]"),
-        &serde_json::to_string(&marks).expect("serialisable"),
-        percent,
+        &p.actor,
     )
     .await?;
-    let evaluation = match percent {
-        Some(p_) => finish(app, &mut tx, &inst, &quiz, &row, p_, submitted, &p.actor).await?,
-        None => None,
-    };
-    let done = db::quiz_attempts::find_quiz_attempt(&mut tx, &inst.id, id)
-        .await?
-        .ok_or_else(|| IssuerError::not_found(format!("attempt `{id}`")))?;
     tx.commit().await?;
     view(&done, &quiz, &bank, evaluation)
 }

@@ -11,7 +11,7 @@
 //! into `*`, full credit for any answer) is an error here.
 
 use super::question::{
-    valid_fraction, Choice, ImportError, Kind, NumericalAnswer, Question, MAX_QUESTIONS,
+    self, valid_fraction, Choice, ImportError, Kind, NumericalAnswer, Question, MAX_QUESTIONS,
 };
 
 /// Private-use stand-ins for escaped characters while a block is parsed.
@@ -247,17 +247,7 @@ pub fn parse(text: &str) -> Result<Vec<Question>, Vec<ImportError>> {
             break;
         }
     }
-    if errors.is_empty() && questions.is_empty() {
-        errors.push(ImportError {
-            line: 1,
-            message: "no questions in file".into(),
-        });
-    }
-    if errors.is_empty() {
-        Ok(questions)
-    } else {
-        Err(errors)
-    }
+    question::outcome(questions, errors)
 }
 
 fn question(b: &Block, category: &str) -> Result<Question, String> {

@@ -174,6 +174,24 @@ pub fn valid_fraction(f: f64) -> bool {
     GRADES.iter().any(|g| (f.abs() - g).abs() < 0.000_01) && f.abs() <= 1.0
 }
 
+/// What a parse gives: the questions, or every error (also when there is no question).
+pub fn outcome(
+    questions: Vec<Question>,
+    mut errors: Vec<ImportError>,
+) -> Result<Vec<Question>, Vec<ImportError>> {
+    if errors.is_empty() && questions.is_empty() {
+        errors.push(ImportError {
+            line: 1,
+            message: "no questions in file".into(),
+        });
+    }
+    if errors.is_empty() {
+        Ok(questions)
+    } else {
+        Err(errors)
+    }
+}
+
 /// Most questions in one file.
 pub const MAX_QUESTIONS: usize = 5_000;
 

@@ -37,6 +37,18 @@ pub struct CsvRow {
     pub request: Result<IssueRequestDoc, ModelErrors>,
 }
 
+/// A reader of a registrar's CSV file (without its byte-order mark): the header row's
+/// separator, fields trimmed, every row as long as the header. Completions files read the
+/// same way.
+pub(crate) fn reader(text: &str) -> csv::Reader<&[u8]> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    csv::ReaderBuilder::new()
+        .delimiter(delimiter(text))
+        .trim(csv::Trim::All)
+        .flexible(false)
+        .from_reader(text.as_bytes())
+}
+
 /// The field separator the header row uses: `;` when it has semicolons and no commas.
 fn delimiter(text: &str) -> u8 {
     let header = text.lines().next().unwrap_or_default();
@@ -58,11 +70,7 @@ pub fn parse_csv(text: &str, achievement: &str) -> Result<Vec<CsvRow>, ModelErro
         )
         .into());
     }
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(delimiter(text))
-        .trim(csv::Trim::All)
-        .flexible(false)
-        .from_reader(text.as_bytes());
+    let mut reader = reader(text);
     let headers: Vec<String> = reader
         .headers()
         .map_err(|e| ModelError::new("csv", "line 1", format!("cannot read the header: {e}")))?
