@@ -59,7 +59,7 @@ curl -sf -X POST $A/completions -H "$H" -H 'content-type: text/csv' \
   --data-binary @$R/examples/completions/completions.csv | jq -c '{rows, issued, notMet, refused}'
 curl -sf -X POST $A/completions -H "$H" -H 'content-type: text/csv' \
   --data-binary @$R/examples/completions/completions.csv |
-  jq -c '{issued, alreadyIssued, refused, why: [.results[] | select(.decision != "issued") | .reasons[-1]]}'
+  jq -c '{issued, alreadyIssued, refused, why: [.results[] | select(.decision != "already_issued") | .reasons[-1]]}'
 
 # 5. A quiz without an LMS: a GIFT bank, a quiz of the achievement (pass mark 60%), an attempt
 #    for a learner - questions without answers - and the answers, graded at once.
