@@ -53,5 +53,7 @@ CREATE TABLE quiz_attempts (
     responses      TEXT,
     marks          TEXT,
     percent        DOUBLE PRECISION,
+    -- SHA-256 of the key the learner takes the attempt with (shown once, at the start)
+    key_hash       TEXT NOT NULL,
     UNIQUE (quiz_id, learner_id, number)
 );

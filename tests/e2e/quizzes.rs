@@ -188,15 +188,51 @@ both_backends!(
             .await
             .expect(StatusCode::CREATED);
         assert_eq!(a2.body["number"], 2);
-        let passed = w
-            .app
-            .client(&w.token)
-            .post(
-                &format!("{attempts}/{}/submit", a2.text("/id")),
-                json!({"responses": right_answers()}),
-            )
-            .await
-            .expect(StatusCode::OK);
+        // The learner takes it with the attempt's own key, without the institution's token.
+        let key = a2.text("/learnerKey");
+        assert!(key.starts_with("qa_"), "{key}");
+        let own = format!("/api/v1/quiz-attempts/{}", a2.text("/id"));
+        assert!(a2.text("/learnerUrl").ends_with(&own));
+        let learner_call =
+            |method: reqwest::Method, path: String, auth: String, body: Option<Value>| {
+                let mut r = w
+                    .app
+                    .http
+                    .request(method, w.app.url(&path))
+                    .bearer_auth(auth);
+                if let Some(b) = body {
+                    r = r.json(&b);
+                }
+                async move {
+                    let r = r.send().await.unwrap();
+                    let status = r.status();
+                    (status, r.json::<Value>().await.unwrap_or(Value::Null))
+                }
+            };
+        let (status, seen) =
+            learner_call(reqwest::Method::GET, own.clone(), key.clone(), None).await;
+        assert_eq!(status, StatusCode::OK, "{seen}");
+        assert_eq!(seen["questions"].as_array().unwrap().len(), 7);
+        assert!(seen.get("learnerKey").is_none(), "the key is shown once");
+        let (status, _) =
+            learner_call(reqwest::Method::GET, own.clone(), "qa_wrong".into(), None).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+        let (status, _) =
+            learner_call(reqwest::Method::GET, own.clone(), w.token.clone(), None).await;
+        assert_eq!(
+            status,
+            StatusCode::UNAUTHORIZED,
+            "the institution's token is not the key"
+        );
+        let (status, body) = learner_call(
+            reqwest::Method::POST,
+            format!("{own}/submit"),
+            key,
+            Some(json!({"responses": right_answers()})),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let passed = crate::support::Resp { status, body };
         assert_eq!(passed.body["percent"], 100.0, "{}", passed.body);
         assert_eq!(passed.body["passed"], true);
         assert_eq!(

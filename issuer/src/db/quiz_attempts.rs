@@ -22,10 +22,11 @@ pub struct QuizAttemptRow {
     pub responses: Option<String>,
     pub marks: Option<String>,
     pub percent: Option<f64>,
+    pub key_hash: String,
 }
 
 const COLUMNS: &str = "id, quiz_id, institution_id, learner_id, number, questions, state, \
-    started_at, deadline, submitted_at, responses, marks, percent";
+    started_at, deadline, submitted_at, responses, marks, percent, key_hash";
 
 /// Inserts an attempt; false when that attempt number is taken (a concurrent start).
 pub async fn insert_quiz_attempt(
@@ -34,7 +35,7 @@ pub async fn insert_quiz_attempt(
 ) -> Result<bool, sqlx::Error> {
     let done = sqlx::query(&format!(
         "INSERT INTO quiz_attempts ({COLUMNS}) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) ON CONFLICT DO NOTHING"
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) ON CONFLICT DO NOTHING"
     ))
     .bind(&r.id)
     .bind(&r.quiz_id)
@@ -49,6 +50,7 @@ pub async fn insert_quiz_attempt(
     .bind(&r.responses)
     .bind(&r.marks)
     .bind(r.percent)
+    .bind(&r.key_hash)
     .execute(c)
     .await?;
     Ok(done.rows_affected() == 1)
@@ -64,6 +66,19 @@ pub async fn find_quiz_attempt(
         "SELECT {COLUMNS} FROM quiz_attempts WHERE institution_id = $1 AND id = $2"
     ))
     .bind(institution_id)
+    .bind(id)
+    .fetch_optional(c)
+    .await
+}
+
+/// An attempt by its id alone (the learner's own access, checked by its key).
+pub async fn find_quiz_attempt_by_id(
+    c: &mut AnyConnection,
+    id: &str,
+) -> Result<Option<QuizAttemptRow>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM quiz_attempts WHERE id = $1"
+    ))
     .bind(id)
     .fetch_optional(c)
     .await

@@ -223,6 +223,14 @@ pub fn router() -> Router<Issuer> {
             post(quizzes::grade_essay),
         )
         .route(
+            "/api/v1/quiz-attempts/{id}",
+            get(quizzes::learner_get_attempt),
+        )
+        .route(
+            "/api/v1/quiz-attempts/{id}/submit",
+            post(quizzes::learner_submit_attempt),
+        )
+        .route(
             "/api/v1/institutions/{slug}/xapi/clients",
             post(xapi::create_client).get(xapi::list_clients),
         )
@@ -265,7 +273,8 @@ pub fn router() -> Router<Issuer> {
         completions::upload_completions, completions::list_evaluations,
         completions::reevaluate, quizzes::import_bank, quizzes::list_banks, quizzes::get_bank,
         quizzes::create_quiz, quizzes::list_quizzes, quizzes::start_attempt,
-        quizzes::get_attempt, quizzes::submit_attempt, quizzes::grade_essay),
+        quizzes::get_attempt, quizzes::submit_attempt, quizzes::grade_essay,
+        quizzes::learner_get_attempt, quizzes::learner_submit_attempt),
     components(schemas(setup::SetupRequest, setup::TokenResponse,
         crate::domain::institution::NewInstitutionDoc, crate::domain::institution::InstitutionView,
         institutions::NewTokenRequest, institutions::RotatedKey, crate::auth::tokens::NewToken,

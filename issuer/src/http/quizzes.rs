@@ -3,7 +3,7 @@
 
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
 use serde::Deserialize;
 
@@ -138,5 +138,44 @@ pub async fn grade_essay(
 ) -> ApiResult<Json<AttemptView>> {
     Ok(Json(
         attempts::grade_essay(&app, &p, &slug, &quiz, &id, r).await?,
+    ))
+}
+
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
+        .map(str::trim)
+}
+
+/// The learner reads their attempt with its key (`Authorization: Bearer qa_...`, given when it
+/// started): the questions without answers, then the marks and feedback.
+#[utoipa::path(get, path = "/api/v1/quiz-attempts/{id}", responses((status = 200, body = AttemptView), (status = 401, description = "no or wrong learner key")))]
+pub async fn learner_get_attempt(
+    State(app): State<Issuer>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> ApiResult<Json<AttemptView>> {
+    Ok(Json(
+        attempts::get_as_learner(&app, &id, bearer(&headers)).await?,
+    ))
+}
+
+/// The learner submits their attempt with its key: graded at once; a pass that earns the
+/// achievement issues the credential.
+#[utoipa::path(post, path = "/api/v1/quiz-attempts/{id}/submit", request_body = SubmitRequest,
+    responses((status = 200, body = AttemptView), (status = 401, description = "no or wrong learner key"), (status = 409), (status = 422)))]
+pub async fn learner_submit_attempt(
+    State(app): State<Issuer>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    ApiJson(r): ApiJson<SubmitRequest>,
+) -> ApiResult<Json<AttemptView>> {
+    Ok(Json(
+        attempts::submit_as_learner(&app, &id, bearer(&headers), r).await?,
     ))
 }

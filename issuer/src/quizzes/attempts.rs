@@ -110,6 +110,12 @@ pub struct AttemptView {
     pub passed: Option<bool>,
     /// Each question's mark and feedback, once submitted.
     pub marks: Vec<MarkView>,
+    /// The learner's own key to this attempt (`Authorization: Bearer qa_...` on
+    /// `learnerUrl`): shown only when the attempt starts.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub learner_key: Option<String>,
+    /// Where the learner reads and submits the attempt with that key.
+    pub learner_url: String,
     /// What the achievement's evaluation decided, when this attempt finished it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub evaluation: Option<EvaluationOutcome>,
@@ -132,6 +138,7 @@ fn marks_of(r: &QuizAttemptRow) -> Result<Vec<StoredMark>, IssuerError> {
 }
 
 fn view(
+    app: &Issuer,
     r: &QuizAttemptRow,
     quiz: &QuizRow,
     bank: &[Question],
@@ -169,6 +176,8 @@ fn view(
         percent: r.percent,
         passed: r.percent.map(|p| p + 1e-9 >= quiz.pass_percent),
         marks,
+        learner_key: None,
+        learner_url: format!("{}/api/v1/quiz-attempts/{}", app.urls.base(), r.id),
         evaluation,
     })
 }
@@ -346,6 +355,12 @@ pub async fn start(
         responses: None,
         marks: None,
         percent: None,
+        key_hash: String::new(),
+    };
+    let key = secrets::new_token().replacen("mc_", "qa_", 1);
+    let row = QuizAttemptRow {
+        key_hash: secrets::hash_token(&key),
+        ..row
     };
     if !db::quiz_attempts::insert_quiz_attempt(&mut tx, &row).await? {
         return Err(IssuerError::conflict(
@@ -353,7 +368,9 @@ pub async fn start(
         ));
     }
     tx.commit().await?;
-    view(&row, &quiz, &bank, None)
+    let mut v = view(app, &row, &quiz, &bank, None)?;
+    v.learner_key = Some(key);
+    Ok(v)
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -399,7 +416,7 @@ pub async fn get(
         .await?
         .filter(|a| a.quiz_id == quiz.id)
         .ok_or_else(|| IssuerError::not_found(format!("attempt `{id}`")))?;
-    view(&row, &quiz, &bank, None)
+    view(app, &row, &quiz, &bank, None)
 }
 
 /// `POST .../quiz-attempts/{id}/submit`: grades the answers.
@@ -417,6 +434,24 @@ pub async fn submit(
         .await?
         .filter(|a| a.quiz_id == quiz.id)
         .ok_or_else(|| IssuerError::not_found(format!("attempt `{id}`")))?;
+    let v = submit_in(app, &mut tx, &inst, &quiz, &bank, &row, r, &p.actor).await?;
+    tx.commit().await?;
+    Ok(v)
+}
+
+/// Grades a submission of `row` in `c`'s transaction.
+#[allow(clippy::too_many_arguments)]
+async fn submit_in(
+    app: &Issuer,
+    c: &mut sqlx::AnyConnection,
+    inst: &InstitutionRow,
+    quiz: &QuizRow,
+    bank: &[Question],
+    row: &QuizAttemptRow,
+    r: SubmitRequest,
+    actor: &crate::auth::Actor,
+) -> Result<AttemptView, IssuerError> {
+    let id = &row.id;
     if row.state != "open" {
         return Err(IssuerError::conflict(format!(
             "attempt {id} was already submitted"
@@ -425,11 +460,10 @@ pub async fn submit(
     let now = db::now();
     if row.deadline.is_some_and(|d| now > d + GRACE_S) {
         let (closed, evaluation) =
-            close_unanswered(app, &mut tx, &inst, &quiz, &bank, &row, now, &p.actor).await?;
-        tx.commit().await?;
-        return view(&closed, &quiz, &bank, evaluation);
+            close_unanswered(app, c, inst, quiz, bank, row, now, actor).await?;
+        return view(app, &closed, quiz, bank, evaluation);
     }
-    let pos = positions(&row)?;
+    let pos = positions(row)?;
     let questions: Vec<&Question> = pos.iter().filter_map(|p| bank.get(*p)).collect();
     let mut errs = ModelErrors::default();
     let mut seen = HashSet::new();
@@ -469,11 +503,10 @@ pub async fn submit(
         .collect();
     let responses = serde_json::to_string(&r.responses).expect("serialisable");
     let (done, evaluation) = settle(
-        app, &mut tx, &inst, &quiz, &row, "open", &responses, &marks, now, &p.actor,
+        app, c, inst, quiz, row, "open", &responses, &marks, now, actor,
     )
     .await?;
-    tx.commit().await?;
-    view(&done, &quiz, &bank, evaluation)
+    view(app, &done, quiz, bank, evaluation)
 }
 
 /// `POST .../quiz-attempts/{id}/grade`: an instructor grades an essay; the last one
@@ -539,5 +572,62 @@ pub async fn grade_essay(
     )
     .await?;
     tx.commit().await?;
-    view(&done, &quiz, &bank, evaluation)
+    view(app, &done, &quiz, &bank, evaluation)
+}
+
+/// The attempt a learner's key opens (401 for a wrong key, as for an unknown attempt).
+async fn by_key(
+    c: &mut sqlx::AnyConnection,
+    id: &str,
+    key: Option<&str>,
+) -> Result<(InstitutionRow, QuizRow, Vec<Question>, QuizAttemptRow), IssuerError> {
+    let refused = || {
+        IssuerError::unauthorized(
+            "send the attempt's learner key as `Authorization: Bearer qa_...` (given when it started)",
+        )
+    };
+    let key = key.ok_or_else(refused)?;
+    let row = db::quiz_attempts::find_quiz_attempt_by_id(c, id)
+        .await?
+        .ok_or_else(refused)?;
+    if !secrets::same_secret(&secrets::hash_token(key), &row.key_hash) {
+        return Err(refused());
+    }
+    let inst = db::institutions::find_institution(c, &row.institution_id)
+        .await?
+        .ok_or_else(|| IssuerError::not_found(format!("institution {}", row.institution_id)))?;
+    let quiz = db::quizzes::find_quiz(c, &inst.id, &row.quiz_id)
+        .await?
+        .ok_or_else(|| IssuerError::not_found(format!("quiz `{}`", row.quiz_id)))?;
+    let bank = questions_of(c, &quiz.bank_id).await?;
+    Ok((inst, quiz, bank, row))
+}
+
+/// `GET /api/v1/quiz-attempts/{id}` with the learner's key.
+pub async fn get_as_learner(
+    app: &Issuer,
+    id: &str,
+    key: Option<&str>,
+) -> Result<AttemptView, IssuerError> {
+    let mut c = app.db.read().await?;
+    let (_, quiz, bank, row) = by_key(&mut c, id, key).await?;
+    view(app, &row, &quiz, &bank, None)
+}
+
+/// `POST /api/v1/quiz-attempts/{id}/submit` with the learner's key.
+pub async fn submit_as_learner(
+    app: &Issuer,
+    id: &str,
+    key: Option<&str>,
+    r: SubmitRequest,
+) -> Result<AttemptView, IssuerError> {
+    let mut tx = app.db.write().await?;
+    let (inst, quiz, bank, row) = by_key(&mut tx, id, key).await?;
+    let actor = crate::auth::Actor {
+        token_id: None,
+        label: format!("learner {} (quiz attempt)", row.learner_id),
+    };
+    let v = submit_in(app, &mut tx, &inst, &quiz, &bank, &row, r, &actor).await?;
+    tx.commit().await?;
+    Ok(v)
 }
