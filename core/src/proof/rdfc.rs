@@ -180,10 +180,101 @@ fn canonicalise(quads: &[ssi::rdf::LexicalQuad]) -> Result<Vec<String>, Canonica
             "the document's graph has {indistinct} blank nodes that cannot be told apart (more than {MAX_INDISTINCT_BLANK_NODES}); canonicalising it would take unbounded work (RDF Dataset Canonicalization §6, dataset poisoning)"
         )));
     }
-    Ok(
+    let mut lines: Vec<String> =
         ssi::rdf::urdna2015::normalize(quads.iter().map(|q| q.as_lexical_quad_ref()))
-            .into_nquads_lines(),
-    )
+            .map(|q| nquad_line(&q))
+            .collect();
+    lines.sort_unstable();
+    lines.dedup();
+    Ok(lines)
+}
+
+/// One N-Quads statement, byte for byte as ssi's `NQuadsStatement` writes it (rdf-types 0.22's
+/// `Display`, which `IntoNQuads::into_nquads_lines` uses), but written in runs instead of
+/// one `fmt` call per character. Subject, object and graph IRIs are written as they are;
+/// predicate and datatype IRIs escape `\x00`-`\x20` and `<>"{}|^`\\` as rdf-types does;
+/// literal values escape `"`, `\\`, newline and carriage return. The test
+/// `the_nquads_writer_writes_what_ssi_writes` holds the two together.
+fn nquad_line(q: &ssi::rdf::LexicalQuad) -> String {
+    let mut out = String::with_capacity(160);
+    push_id(&mut out, &q.0);
+    out.push(' ');
+    push_escaped_iri(&mut out, q.1.as_str());
+    out.push(' ');
+    match &q.2 {
+        rdf_types::Term::Id(id) => push_id(&mut out, id),
+        rdf_types::Term::Literal(l) => {
+            push_literal_value(&mut out, &l.value);
+            match &l.type_ {
+                rdf_types::LiteralType::Any(t) if t.as_str() == XSD_STRING => {}
+                rdf_types::LiteralType::Any(t) => {
+                    out.push_str("^^");
+                    push_escaped_iri(&mut out, t.as_str());
+                }
+                rdf_types::LiteralType::LangString(tag) => {
+                    out.push('@');
+                    out.push_str(tag.as_str());
+                }
+            }
+        }
+    }
+    if let Some(g) = &q.3 {
+        out.push(' ');
+        push_id(&mut out, g);
+    }
+    out.push_str(" .\n");
+    out
+}
+
+const XSD_STRING: &str = "http://www.w3.org/2001/XMLSchema#string";
+
+fn push_id(out: &mut String, id: &rdf_types::Id) {
+    match id {
+        rdf_types::Id::Blank(b) => out.push_str(b.as_str()),
+        rdf_types::Id::Iri(i) => {
+            out.push('<');
+            out.push_str(i.as_str());
+            out.push('>');
+        }
+    }
+}
+
+fn push_escaped_iri(out: &mut String, iri: &str) {
+    use std::fmt::Write;
+    out.push('<');
+    let mut start = 0;
+    for (i, c) in iri.char_indices() {
+        if matches!(
+            c,
+            '\x00'..='\x20' | '<' | '>' | '"' | '{' | '}' | '|' | '^' | '`' | '\\'
+        ) {
+            out.push_str(&iri[start..i]);
+            // rdf-types writes `{:#04x}`: `\u0x20`, as it is (what ssi signs).
+            let _ = write!(out, "\\u{:#04x}", u32::from(c));
+            start = i + c.len_utf8();
+        }
+    }
+    out.push_str(&iri[start..]);
+    out.push('>');
+}
+
+fn push_literal_value(out: &mut String, v: &str) {
+    out.push('"');
+    let mut start = 0;
+    for (i, b) in v.bytes().enumerate() {
+        let esc = match b {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            _ => continue,
+        };
+        out.push_str(&v[start..i]);
+        out.push_str(esc);
+        start = i + 1;
+    }
+    out.push_str(&v[start..]);
+    out.push('"');
 }
 
 /// One position of a statement as the first-degree signature of a blank node sees it
@@ -350,6 +441,71 @@ fn canonical_double(f: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    fn quad(
+        value: &str,
+        kind: u8,
+        lang: &str,
+        iri_tail: &str,
+        graph: bool,
+    ) -> ssi::rdf::LexicalQuad {
+        let iri = |s: &str| rdf_types::IriBuf::new(s.to_owned()).unwrap();
+        let blank =
+            |s: &str| rdf_types::Id::Blank(rdf_types::BlankIdBuf::new(s.to_owned()).unwrap());
+        let ty = match kind % 4 {
+            0 => rdf_types::LiteralType::Any(iri(XSD_STRING)),
+            1 => rdf_types::LiteralType::Any(iri(&format!("https://ex.org/t{iri_tail}"))),
+            2 => rdf_types::LiteralType::LangString(
+                langtag::LangTagBuf::new(lang.to_owned()).unwrap(),
+            ),
+            _ => rdf_types::LiteralType::Any(iri("http://www.w3.org/2001/XMLSchema#dateTime")),
+        };
+        let object = if kind >= 4 {
+            rdf_types::Term::Id(rdf_types::Id::Iri(iri(&format!(
+                "https://ex.org/o{iri_tail}"
+            ))))
+        } else {
+            rdf_types::Term::Literal(rdf_types::Literal::new(value.to_owned(), ty))
+        };
+        rdf_types::Quad(
+            blank("_:c14n0"),
+            iri(&format!("https://ex.org/p{iri_tail}")),
+            object,
+            graph.then(|| blank("_:c14n1")),
+        )
+    }
+
+    #[test]
+    fn the_nquads_writer_writes_what_ssi_writes() {
+        for (value, kind) in [
+            ("plain", 0),
+            ("say \"hi\"\\ back\nand\r\tok ș €", 0),
+            ("typed", 1),
+            ("limba română", 2),
+            ("2026-12-06T00:00:00Z", 3),
+            ("", 0),
+            ("ignored", 4),
+        ] {
+            for graph in [false, true] {
+                let q = quad(value, kind, "ro-MD", "/a?b=c&d#e", graph);
+                assert_eq!(nquad_line(&q), ssi::rdf::NQuadsStatement(&q).to_string());
+            }
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn any_literal_is_written_as_ssi_writes_it(
+            value in "\\PC*|[\"\\\\\n\r\t a-zé]{0,20}",
+            kind in 0u8..5,
+            tail in "[a-z0-9/?=&~._-]{0,12}",
+            graph: bool,
+        ) {
+            let q = quad(&value, kind, "en-GB", &tail, graph);
+            prop_assert_eq!(nquad_line(&q), ssi::rdf::NQuadsStatement(&q).to_string());
+        }
+    }
 
     #[test]
     fn doubles_are_written_in_canonical_form() {
