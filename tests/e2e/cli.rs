@@ -170,21 +170,28 @@ fn between<'a>(text: &'a str, begin: &str, end: &str) -> &'a str {
     &text[start..stop]
 }
 
-#[test]
-fn the_readme_walk_is_the_walkthrough_script() {
+/// Asserts that the walk between the markers of `doc` is the walk of `script` (both relative to
+/// the repository); the walk.
+fn assert_same_walk(doc: &str, script: &str) -> String {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
-    let script = std::fs::read_to_string(root.join("examples/walkthrough.sh")).unwrap();
-    let in_readme = between(
-        &readme,
+    let doc_text = std::fs::read_to_string(root.join(doc)).unwrap();
+    let script_text = std::fs::read_to_string(root.join(script)).unwrap();
+    let in_doc = between(
+        &doc_text,
         "<!-- walk:begin -->\n```sh\n",
         "```\n<!-- walk:end -->",
     );
-    let in_script = between(&script, "# --- walk:begin\n", "# --- walk:end\n");
+    let in_script = between(&script_text, "# --- walk:begin\n", "# --- walk:end\n");
     assert_eq!(
-        in_readme, in_script,
-        "README's walk and examples/walkthrough.sh must be the same commands"
+        in_doc, in_script,
+        "{doc}'s walk and {script} must be the same commands"
     );
+    in_doc.to_owned()
+}
+
+#[test]
+fn the_readme_walk_is_the_walkthrough_script() {
+    let in_readme = assert_same_walk("README.md", "examples/walkthrough.sh");
     assert!(!in_readme.contains("..."), "every command is complete");
 }
 
@@ -219,36 +226,12 @@ fn verify_checks_the_seal_of_the_commissions_sealed_europass_sample() {
 
 #[test]
 fn the_moodle_walk_is_the_moodle_walk_script() {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let doc = std::fs::read_to_string(root.join("docs/moodle.md")).unwrap();
-    let script = std::fs::read_to_string(root.join("examples/moodle-walk.sh")).unwrap();
-    let in_doc = between(
-        &doc,
-        "<!-- walk:begin -->\n```sh\n",
-        "```\n<!-- walk:end -->",
-    );
-    let in_script = between(&script, "# --- walk:begin\n", "# --- walk:end\n");
-    assert_eq!(
-        in_doc, in_script,
-        "docs/moodle.md's walk and examples/moodle-walk.sh must be the same commands"
-    );
+    assert_same_walk("docs/moodle.md", "examples/moodle-walk.sh");
 }
 
 #[test]
 fn the_sources_walk_is_the_sources_walk_script() {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let doc = std::fs::read_to_string(root.join("docs/sources.md")).unwrap();
-    let script = std::fs::read_to_string(root.join("examples/sources-walk.sh")).unwrap();
-    let in_doc = between(
-        &doc,
-        "<!-- walk:begin -->\n```sh\n",
-        "```\n<!-- walk:end -->",
-    );
-    let in_script = between(&script, "# --- walk:begin\n", "# --- walk:end\n");
-    assert_eq!(
-        in_doc, in_script,
-        "docs/sources.md's walk and examples/sources-walk.sh must be the same commands"
-    );
+    assert_same_walk("docs/sources.md", "examples/sources-walk.sh");
 }
 
 #[test]
@@ -284,19 +267,7 @@ fn the_log_has_no_colour_codes_when_written_to_a_file_and_names_the_setup_token(
 
 #[test]
 fn the_europass_walk_is_the_europass_walk_script() {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let doc = std::fs::read_to_string(root.join("docs/europass.md")).unwrap();
-    let script = std::fs::read_to_string(root.join("examples/europass-walk.sh")).unwrap();
-    let in_doc = between(
-        &doc,
-        "<!-- walk:begin -->\n```sh\n",
-        "```\n<!-- walk:end -->",
-    );
-    let in_script = between(&script, "# --- walk:begin\n", "# --- walk:end\n");
-    assert_eq!(
-        in_doc, in_script,
-        "docs/europass.md's walk and examples/europass-walk.sh must be the same commands"
-    );
+    assert_same_walk("docs/europass.md", "examples/europass-walk.sh");
 }
 
 #[test]
