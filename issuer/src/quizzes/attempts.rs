@@ -213,6 +213,22 @@ async fn context(
     Ok((inst, quiz, bank))
 }
 
+/// An attempt of a quiz of the institution `slug`, with its quiz and bank.
+async fn attempt_of(
+    c: &mut sqlx::AnyConnection,
+    p: &Principal,
+    slug: &str,
+    quiz_id: &str,
+    id: &str,
+) -> Result<(InstitutionRow, QuizRow, Vec<Question>, QuizAttemptRow), IssuerError> {
+    let (inst, quiz, bank) = context(c, p, slug, quiz_id).await?;
+    let row = db::quiz_attempts::find_quiz_attempt(c, &inst.id, id)
+        .await?
+        .filter(|a| a.quiz_id == quiz.id)
+        .ok_or_else(|| IssuerError::not_found(format!("attempt `{id}`")))?;
+    Ok((inst, quiz, bank, row))
+}
+
 /// Records the finished attempt for the achievement and evaluates it.
 #[allow(clippy::too_many_arguments)]
 async fn finish(
@@ -411,11 +427,7 @@ pub async fn get(
     id: &str,
 ) -> Result<AttemptView, IssuerError> {
     let mut c = app.db.read().await?;
-    let (inst, quiz, bank) = context(&mut c, p, slug, quiz_id).await?;
-    let row = db::quiz_attempts::find_quiz_attempt(&mut c, &inst.id, id)
-        .await?
-        .filter(|a| a.quiz_id == quiz.id)
-        .ok_or_else(|| IssuerError::not_found(format!("attempt `{id}`")))?;
+    let (_, quiz, bank, row) = attempt_of(&mut c, p, slug, quiz_id, id).await?;
     view(app, &row, &quiz, &bank, None)
 }
 
@@ -429,11 +441,7 @@ pub async fn submit(
     r: SubmitRequest,
 ) -> Result<AttemptView, IssuerError> {
     let mut tx = app.db.write().await?;
-    let (inst, quiz, bank) = context(&mut tx, p, slug, quiz_id).await?;
-    let row = db::quiz_attempts::find_quiz_attempt(&mut tx, &inst.id, id)
-        .await?
-        .filter(|a| a.quiz_id == quiz.id)
-        .ok_or_else(|| IssuerError::not_found(format!("attempt `{id}`")))?;
+    let (inst, quiz, bank, row) = attempt_of(&mut tx, p, slug, quiz_id, id).await?;
     let v = submit_in(app, &mut tx, &inst, &quiz, &bank, &row, r, &p.actor).await?;
     tx.commit().await?;
     Ok(v)
@@ -527,11 +535,7 @@ pub async fn grade_essay(
         ));
     }
     let mut tx = app.db.write().await?;
-    let (inst, quiz, bank) = context(&mut tx, p, slug, quiz_id).await?;
-    let row = db::quiz_attempts::find_quiz_attempt(&mut tx, &inst.id, id)
-        .await?
-        .filter(|a| a.quiz_id == quiz.id)
-        .ok_or_else(|| IssuerError::not_found(format!("attempt `{id}`")))?;
+    let (inst, quiz, bank, row) = attempt_of(&mut tx, p, slug, quiz_id, id).await?;
     if row.state != "awaiting_grading" {
         return Err(IssuerError::conflict(format!(
             "attempt {id} is {}, not awaiting an instructor's grade",

@@ -77,10 +77,12 @@ pub struct BankView {
     pub items: Option<Vec<serde_json::Value>>,
 }
 
-fn view(r: &QuestionBankRow, qs: &[Question], items: bool) -> BankView {
+/// The view of a bank from its stored rows (their `category` and `kind` columns count without
+/// reading the questions); `items`: the questions, to show them.
+fn view(r: &QuestionBankRow, rows: &[BankQuestionRow], items: Option<&[Question]>) -> BankView {
     let mut categories: Vec<CategoryCount> = Vec::new();
     let mut types = std::collections::BTreeMap::new();
-    for q in qs {
+    for q in rows {
         match categories.iter_mut().find(|c| c.category == q.category) {
             Some(c) => c.questions += 1,
             None => categories.push(CategoryCount {
@@ -88,7 +90,7 @@ fn view(r: &QuestionBankRow, qs: &[Question], items: bool) -> BankView {
                 questions: 1,
             }),
         }
-        *types.entry(q.kind.code().to_owned()).or_insert(0) += 1;
+        *types.entry(q.kind.clone()).or_insert(0) += 1;
     }
     BankView {
         id: r.id.clone(),
@@ -98,7 +100,7 @@ fn view(r: &QuestionBankRow, qs: &[Question], items: bool) -> BankView {
         categories,
         types,
         created_at: db::rfc3339(r.created_at),
-        items: items.then(|| {
+        items: items.map(|qs| {
             qs.iter()
                 .enumerate()
                 .map(|(i, q)| {
@@ -170,7 +172,7 @@ pub async fn import(
         .collect();
     db::question_banks::insert_bank_questions(&mut tx, &rows).await?;
     tx.commit().await?;
-    Ok(view(&row, &questions, false))
+    Ok(view(&row, &rows, None))
 }
 
 /// A bank's questions, in file order.
@@ -178,9 +180,11 @@ pub async fn questions_of(
     c: &mut sqlx::AnyConnection,
     bank_id: &str,
 ) -> Result<Vec<Question>, IssuerError> {
-    db::question_banks::list_bank_questions(c, bank_id)
-        .await?
-        .iter()
+    parse_rows(&db::question_banks::list_bank_questions(c, bank_id).await?)
+}
+
+fn parse_rows(rows: &[BankQuestionRow]) -> Result<Vec<Question>, IssuerError> {
+    rows.iter()
         .map(|r| {
             serde_json::from_str(&r.question).map_err(|e| {
                 IssuerError::stored(format!("question {} of bank {}", r.position, r.bank_id), e)
@@ -201,8 +205,8 @@ pub async fn get(
     let row = db::question_banks::find_question_bank(&mut c, &inst.id, id)
         .await?
         .ok_or_else(|| IssuerError::not_found(format!("question bank `{id}`")))?;
-    let qs = questions_of(&mut c, &row.id).await?;
-    Ok(view(&row, &qs, true))
+    let rows = db::question_banks::list_bank_questions(&mut c, &row.id).await?;
+    Ok(view(&row, &rows, Some(&parse_rows(&rows)?)))
 }
 
 /// `GET .../question-banks`: the institution's banks.
@@ -211,8 +215,8 @@ pub async fn list(app: &Issuer, p: &Principal, slug: &str) -> Result<Vec<BankVie
     let inst = auth::institution_for(&mut c, p, slug).await?;
     let mut out = Vec::new();
     for r in db::question_banks::list_question_banks(&mut c, &inst.id).await? {
-        let qs = questions_of(&mut c, &r.id).await?;
-        out.push(view(&r, &qs, false));
+        let rows = db::question_banks::list_bank_questions(&mut c, &r.id).await?;
+        out.push(view(&r, &rows, None));
     }
     Ok(out)
 }
