@@ -9,6 +9,7 @@ use serde_json::{json, Value};
 
 use crate::both_backends;
 use crate::moodle::{world, World};
+use crate::support::answer;
 
 /// A file of `examples/`.
 pub(crate) fn example(rel: &str) -> String {
@@ -46,33 +47,27 @@ async fn map(w: &World, activity: &str) {
 }
 
 async fn upload(w: &World, csv: &str) -> (StatusCode, Value) {
-    let r = w
-        .app
-        .http
-        .post(w.app.url("/api/v1/institutions/ase/completions"))
-        .bearer_auth(&w.token)
-        .header("content-type", "text/csv")
-        .body(csv.to_owned())
-        .send()
-        .await
-        .unwrap();
-    let status = r.status();
-    (status, r.json().await.unwrap_or(Value::Null))
+    answer(
+        w.app
+            .http
+            .post(w.app.url("/api/v1/institutions/ase/completions"))
+            .bearer_auth(&w.token)
+            .header("content-type", "text/csv")
+            .body(csv.to_owned()),
+    )
+    .await
 }
 
 async fn xapi_post(w: &World, auth: &str, body: &Value) -> (StatusCode, Value) {
-    let r = w
-        .app
-        .http
-        .post(w.app.url("/xapi/statements"))
-        .header("Authorization", auth)
-        .header("X-Experience-API-Version", "1.0.3")
-        .json(body)
-        .send()
-        .await
-        .unwrap();
-    let status = r.status();
-    (status, r.json().await.unwrap_or(Value::Null))
+    answer(
+        w.app
+            .http
+            .post(w.app.url("/xapi/statements"))
+            .header("Authorization", auth)
+            .header("X-Experience-API-Version", "1.0.3")
+            .json(body),
+    )
+    .await
 }
 
 async fn xapi_client(w: &World) -> String {

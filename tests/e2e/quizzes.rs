@@ -9,21 +9,19 @@ use serde_json::{json, Value};
 use crate::both_backends;
 use crate::completions::{example, offline_achievement};
 use crate::moodle::{eventually, world, World};
+use crate::support::answer;
 
 async fn import(w: &World, format: &str, name: &str, text: &str) -> (StatusCode, Value) {
-    let r = w
-        .app
-        .http
-        .post(w.app.url(&format!(
-            "/api/v1/institutions/ase/question-banks?format={format}&name={name}"
-        )))
-        .bearer_auth(&w.token)
-        .body(text.to_owned())
-        .send()
-        .await
-        .unwrap();
-    let status = r.status();
-    (status, r.json().await.unwrap_or(Value::Null))
+    answer(
+        w.app
+            .http
+            .post(w.app.url(&format!(
+                "/api/v1/institutions/ase/question-banks?format={format}&name={name}"
+            )))
+            .bearer_auth(&w.token)
+            .body(text.to_owned()),
+    )
+    .await
 }
 
 async fn setup(w: &World) -> String {
@@ -203,11 +201,7 @@ both_backends!(
                 if let Some(b) = body {
                     r = r.json(&b);
                 }
-                async move {
-                    let r = r.send().await.unwrap();
-                    let status = r.status();
-                    (status, r.json::<Value>().await.unwrap_or(Value::Null))
-                }
+                answer(r)
             };
         let (status, seen) =
             learner_call(reqwest::Method::GET, own.clone(), key.clone(), None).await;

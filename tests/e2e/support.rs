@@ -384,6 +384,14 @@ pub fn fixture_bytes(rel: &str) -> Vec<u8> {
     .unwrap()
 }
 
+/// Sends a request built by hand (a body that is not JSON, another authentication): its
+/// status and its JSON body (`Null` when it has none).
+pub async fn answer(r: reqwest::RequestBuilder) -> (StatusCode, Value) {
+    let r = r.send().await.unwrap();
+    let status = r.status();
+    (status, r.json().await.unwrap_or(Value::Null))
+}
+
 /// A fixture file of core/tests/fixtures.
 pub fn fixture(rel: &str) -> Value {
     let p = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))

@@ -22,7 +22,7 @@ use crate::db::{
 };
 use crate::error::IssuerError;
 use crate::secrets;
-use crate::xapi::statement::{Ifi, Score, Statement, COMPLETED, FAILED, PASSED};
+use crate::xapi::statement::{Ifi, Score, Statement, COMPLETED, PASSED};
 use crate::Issuer;
 
 /// What became of a statement here.
@@ -105,10 +105,7 @@ pub async fn record(
     actor: &Actor,
     only: Option<&str>,
 ) -> Result<Recorded, IssuerError> {
-    let outcome = [COMPLETED, PASSED, FAILED].contains(&s.verb.as_str())
-        || s.completion.is_some()
-        || s.success.is_some();
-    if !outcome {
+    if !crate::xapi::route::is_outcome(s) {
         return Ok(Recorded::Skipped(format!(
             "verb `{}` with no completion or success in its result does not award credentials",
             s.verb
